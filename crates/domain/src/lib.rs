@@ -1,0 +1,25 @@
+//! The case registry's vocabulary and rules: institutions, categories, citizens, cases,
+//! assignments, history and who may see what.
+//!
+//! This crate is pure. It knows nothing about SQL, HTTP, JSON or SIP: `store` maps these types to
+//! rows and `web` to DTOs, each by explicit conversion. Statutory deadlines are computed on the
+//! working-day calendar of the `calendar` crate.
+
+mod access;
+mod case;
+mod institution;
+mod reference;
+
+pub use access::{Role, Staff};
+pub use case::{
+    AssignmentStatus, CaseStatus, Channel, Proceeding, SubmissionKind, TransitionError,
+    case_status,
+};
+pub use institution::{Connection, InstitutionKind};
+pub use reference::{ParseReferenceError, Reference};
+
+/// Unix time in milliseconds; the only timestamp type the domain uses.
+pub type Millis = i64;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,298 @@
+//! Durable storage of the case registry on embedded SQLite or on PostgreSQL.
+//!
+//! [`Store`] is a concrete facade over an enum of backends. Every query is written once, in
+//! [`queries`], and compiled for each backend by a macro, so the two cannot drift apart; the
+//! contract suite in `tests/it` runs against both. Case creation goes through a group-commit
+//! writer ([`writer`]): concurrent creations share one transaction and one fsync, which keeps
+//! every acknowledged case durable without paying a disk flush per case.
+//!
+//! The store knows nothing about HTTP or SIP. Rows are converted to and from `domain` types here
+//! and nowhere else.
+
+mod error;
+mod migrate;
+mod queries;
+mod types;
+mod writer;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use error::Error;
+pub use types::*;
+
+/// Where the data lives.
+#[derive(Clone)]
+pub enum Location {
+    /// An SQLite file, created if missing.
+    SqliteFile(std::path::PathBuf),
+    /// A PostgreSQL URL (`postgres://…`).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::SqliteFile(path) => write!(f, "SqliteFile({})", path.display()),
+            // The URL may carry a password.
+            Location::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The case registry's storage. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    writer: writer::Writer,
+}
+
+/// Runs `$body` with `$q` bound to the backend's query module and `$pool` to its pool.
+macro_rules! dispatch {
+    ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($pool) => {
+                use crate::queries::sqlite as $q;
+                $body
+            }
+            Backend::Postgres($pool) => {
+                use crate::queries::postgres as $q;
+                $body
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database.
+    pub async fn open(location: &Location) -> Result<Store, Error> {
+        let backend = match location {
+            Location::SqliteFile(path) => Backend::Sqlite(open_sqlite(path).await?),
+            Location::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url).map_err(Error::from_connect)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(Error::from_connect)?;
+                Backend::Postgres(pool)
+            }
+        };
+        match &backend {
+            Backend::Sqlite(pool) => migrate::sqlite(pool).await?,
+            Backend::Postgres(pool) => migrate::postgres(pool).await?,
+        }
+        let writer = match &backend {
+            Backend::Sqlite(pool) => writer::Writer::sqlite(pool.clone()).await?,
+            Backend::Postgres(pool) => writer::Writer::postgres(pool.clone()).await?,
+        };
+        Ok(Store { backend, writer })
+    }
+
+    /// Which backend this store runs on: `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        dispatch!(self, |q, pool| q::ping(pool).await)
+    }
+
+    // Institutions.
+
+    pub async fn create_institution(&self, new: &NewInstitution) -> Result<Institution, Error> {
+        dispatch!(self, |q, pool| q::create_institution(pool, new, now()).await)
+    }
+
+    pub async fn update_institution(
+        &self,
+        id: i64,
+        new: &NewInstitution,
+    ) -> Result<Institution, Error> {
+        dispatch!(self, |q, pool| q::update_institution(pool, id, new, now()).await)
+    }
+
+    pub async fn institutions(&self) -> Result<Vec<Institution>, Error> {
+        dispatch!(self, |q, pool| q::institutions(pool).await)
+    }
+
+    pub async fn institution(&self, id: i64) -> Result<Option<Institution>, Error> {
+        dispatch!(self, |q, pool| q::institution(pool, id).await)
+    }
+
+    pub async fn institution_by_code(&self, code: &str) -> Result<Option<Institution>, Error> {
+        dispatch!(self, |q, pool| q::institution_by_code(pool, code).await)
+    }
+
+    // Categories.
+
+    pub async fn create_category(&self, new: &NewCategory) -> Result<Category, Error> {
+        dispatch!(self, |q, pool| q::create_category(pool, new, now()).await)
+    }
+
+    pub async fn categories(&self) -> Result<Vec<Category>, Error> {
+        dispatch!(self, |q, pool| q::categories(pool).await)
+    }
+
+    pub async fn category(&self, id: i64) -> Result<Option<Category>, Error> {
+        dispatch!(self, |q, pool| q::category(pool, id).await)
+    }
+
+    pub async fn category_by_code(&self, code: &str) -> Result<Option<Category>, Error> {
+        dispatch!(self, |q, pool| q::category_by_code(pool, code).await)
+    }
+
+    // Users and sessions.
+
+    pub async fn create_user(&self, new: &NewUser) -> Result<User, Error> {
+        dispatch!(self, |q, pool| q::create_user(pool, new, now()).await)
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, Error> {
+        dispatch!(self, |q, pool| q::users(pool).await)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
+        dispatch!(self, |q, pool| q::user_by_username(pool, username).await)
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        dispatch!(self, |q, pool| q::create_session(pool, token_hash, user_id, now(), expires_at)
+            .await)
+    }
+
+    /// The active user behind an unexpired session token hash.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>, Error> {
+        dispatch!(self, |q, pool| q::session_user(pool, token_hash, now()).await)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), Error> {
+        dispatch!(self, |q, pool| q::delete_session(pool, token_hash).await)
+    }
+
+    // Cases.
+
+    /// Registers a case. When this returns `Ok`, the case is committed and flushed to disk.
+    pub async fn create_case(&self, new: NewCase) -> Result<Case, Error> {
+        let id = self.writer.create_case(new).await?;
+        self.case_by_id(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Registers a case and returns only its id and reference (no read back).
+    pub async fn create_case_fast(&self, new: NewCase) -> Result<CaseCreated, Error> {
+        let id = self.writer.create_case(new).await?;
+        Ok(id)
+    }
+
+    pub async fn case_by_reference(&self, reference: &str) -> Result<Option<Case>, Error> {
+        dispatch!(self, |q, pool| q::case_by_reference(pool, reference).await)
+    }
+
+    pub async fn case_by_id(&self, created: CaseCreated) -> Result<Option<Case>, Error> {
+        dispatch!(self, |q, pool| q::case_by_id(pool, created.id).await)
+    }
+
+    pub async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, Error> {
+        dispatch!(self, |q, pool| q::list_cases(pool, filter).await)
+    }
+
+    pub async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEvent>, Error> {
+        dispatch!(self, |q, pool| q::case_events(pool, case_id).await)
+    }
+
+    /// Appends a public update or an internal note to a case's history.
+    pub async fn add_case_event(&self, event: &NewCaseEvent) -> Result<CaseEvent, Error> {
+        dispatch!(self, |q, pool| q::add_case_event(pool, event, now()).await)
+    }
+
+    /// Changes one institution's assignment status, checking the transition rules, and records it.
+    pub async fn change_assignment(&self, change: &AssignmentChange) -> Result<Case, Error> {
+        dispatch!(self, |q, pool| q::change_assignment(pool, change, now()).await)
+    }
+
+    /// Adds an institution to a live case.
+    pub async fn add_assignment(&self, add: &NewAssignmentOnCase) -> Result<Case, Error> {
+        dispatch!(self, |q, pool| q::add_assignment(pool, add, now()).await)
+    }
+
+    pub async fn add_attachment(&self, new: &NewAttachment) -> Result<Attachment, Error> {
+        dispatch!(self, |q, pool| q::add_attachment(pool, new, now()).await)
+    }
+
+    pub async fn attachments(&self, case_id: i64) -> Result<Vec<Attachment>, Error> {
+        dispatch!(self, |q, pool| q::attachments(pool, case_id).await)
+    }
+
+    pub async fn attachment(&self, id: i64) -> Result<Option<Attachment>, Error> {
+        dispatch!(self, |q, pool| q::attachment(pool, id).await)
+    }
+
+    // Citizens.
+
+    /// Citizens with this phone number, each with their cases, newest first.
+    pub async fn citizens_by_phone(&self, phone: &str) -> Result<Vec<CitizenCases>, Error> {
+        dispatch!(self, |q, pool| q::citizens_by_phone(pool, phone).await)
+    }
+
+    /// Counts for the Prometheus endpoint.
+    pub async fn counts(&self) -> Result<Counts, Error> {
+        dispatch!(self, |q, pool| q::counts(pool).await)
+    }
+
+    /// Whether the database holds no institutions yet (a fresh install).
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.institutions().await?.is_empty())
+    }
+
+    /// Imports institutions, categories and users in one transaction: all or nothing.
+    pub async fn import(&self, batch: &ImportBatch) -> Result<ImportSummary, Error> {
+        dispatch!(self, |q, pool| q::import(pool, batch, now()).await)
+    }
+}
+
+async fn open_sqlite(path: &Path) -> Result<SqlitePool, Error> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: in WAL mode every commit is fsynced, so an acknowledged case survives power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("cache_size", "-32768");
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(Error::from_connect)
+}
+
+/// The current Unix time in milliseconds.
+pub fn now() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,3 @@
+//! The store's integration tests: one contract suite, run against every backend.
+
+mod contract;
