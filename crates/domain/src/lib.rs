@@ -7,7 +7,9 @@
 
 mod access;
 mod case;
+mod deadline;
 mod institution;
+mod phone;
 mod reference;
 
 pub use access::{Role, Staff};
@@ -15,7 +17,9 @@ pub use case::{
     AssignmentStatus, CaseStatus, Channel, Proceeding, SubmissionKind, TransitionError,
     case_status,
 };
+pub use deadline::{default_deadline, format_deadline_rule, parse_deadline_rule};
 pub use institution::{Connection, InstitutionKind};
+pub use phone::normalize_phone;
 pub use reference::{ParseReferenceError, Reference};
 
 /// Unix time in milliseconds; the only timestamp type the domain uses.

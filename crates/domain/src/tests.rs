@@ -137,3 +137,60 @@ fn anonymous_submissions_open_no_proceedings() {
     );
     check(actual, expect!["formal information_only"]);
 }
+
+#[test]
+fn deadline_rules_parse_and_apply() {
+    use calendar::{Calendar, Date};
+    let calendar = Calendar::bulgaria();
+    let received: Date = "2026-03-02".parse().unwrap();
+    let mut actual = String::new();
+    for text in ["months:2", "days:14", "working_days:7", "weeks:2", "days:0", "months:x", "days"] {
+        match crate::parse_deadline_rule(text) {
+            Some(rule) => {
+                let due = rule.due(&calendar, received).map(|d| d.to_string()).unwrap_or_default();
+                actual += &format!("{text} -> {} due {due}\n", crate::format_deadline_rule(rule));
+            }
+            None => actual += &format!("{text} -> invalid\n"),
+        }
+    }
+    for kind in crate::SubmissionKind::ALL {
+        let rule = crate::default_deadline(*kind);
+        actual += &format!("{}: {}\n", kind.as_str(), crate::format_deadline_rule(rule));
+    }
+    check(actual, expect![[r#"
+        months:2 -> months:2 due 2026-05-04
+        days:14 -> days:14 due 2026-03-16
+        working_days:7 -> working_days:7 due 2026-03-12
+        weeks:2 -> invalid
+        days:0 -> invalid
+        months:x -> invalid
+        days -> invalid
+        information_request: days:14
+        proposal: months:2
+        signal: months:2
+        complaint: months:2
+        service_request: days:14
+    "#]]);
+}
+
+#[test]
+fn phone_numbers_normalise_to_e164() {
+    let mut actual = String::new();
+    for text in ["0888 123 456", "+359 (32) 656-700", "00359888123456", "032656700", "+44 20 7946 0958",
+        "888123456", "+0123456789", "12", "0888-123-456 ext 5", "++359888", ""] {
+        actual += &format!("{text:?} -> {:?}\n", crate::normalize_phone(text));
+    }
+    check(actual, expect![[r#"
+        "0888 123 456" -> Some("+359888123456")
+        "+359 (32) 656-700" -> Some("+35932656700")
+        "00359888123456" -> Some("+359888123456")
+        "032656700" -> Some("+35932656700")
+        "+44 20 7946 0958" -> Some("+442079460958")
+        "888123456" -> None
+        "+0123456789" -> None
+        "12" -> None
+        "0888-123-456 ext 5" -> None
+        "++359888" -> None
+        "" -> None
+    "#]]);
+}
