@@ -9,6 +9,7 @@
 //! The store knows nothing about HTTP or SIP. Rows are converted to and from `domain` types here
 //! and nowhere else.
 
+pub mod bench;
 mod error;
 mod migrate;
 mod queries;
@@ -73,6 +74,10 @@ macro_rules! dispatch {
         }
     };
 }
+
+// Areas that add their own `impl Store` blocks; declared after `dispatch!` so they can use it.
+mod open311;
+mod outbox;
 
 impl Store {
     /// Opens (creating if needed) and migrates the database.

@@ -7,8 +7,16 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::Error;
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_cases.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_cases.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_cases.sql")),
+    (2, include_str!("../migrations/sqlite/0002_portal.sql")),
+    (3, include_str!("../migrations/sqlite/0003_open311.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_cases.sql")),
+    (2, include_str!("../migrations/postgres/0002_portal.sql")),
+    (3, include_str!("../migrations/postgres/0003_open311.sql")),
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
     (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -1,0 +1,4 @@
+//! Whole-program tests of the `civicline` binary and its library.
+
+mod config;
+mod serve;

@@ -1,0 +1,125 @@
+//! The whole program on port 0 with a temporary data directory: the demo loads, the API answers,
+//! import and user commands work through the real binary, and data survives a restart.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("civicline-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config_for(dir: &std::path::Path) -> civicline::config::Config {
+    let mut file = civicline::config::ConfigFile::default();
+    file.server.listen = "127.0.0.1:0".into();
+    file.server.data_dir = dir.to_owned();
+    civicline::config::Config::parse_and_validate(file, None).unwrap()
+}
+
+/// One HTTP/1.1 request on a fresh connection; returns status and body.
+async fn http(addr: std::net::SocketAddr, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token.map(|t| format!("authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n{auth}content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+async fn login(addr: std::net::SocketAddr, username: &str, password: &str) -> Option<String> {
+    let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+    let (status, body) = http(addr, "POST", "/api/v1/auth/login", None, &body).await;
+    if status != 200 {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    Some(json["token"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_and_cases_survive_a_restart() {
+    let dir = temp_dir("serve");
+    let shutdown = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = civicline::serve::start(config_for(&dir), listener, shutdown.clone()).await.unwrap();
+    assert!(running.demo_loaded);
+    let addr = running.http_addr;
+    assert_eq!(http(addr, "GET", "/healthz", None, "").await.0, 200);
+    assert_eq!(http(addr, "GET", "/readyz", None, "").await.0, 200);
+    let token = login(addr, "agent", civicline::demo::DEMO_PASSWORD).await.expect("demo login");
+    let case = r#"{"category":"social-help","channel":"phone","description":"Нужда от помощ","citizen":{"name":"Иван","phone":"0888000111"}}"#;
+    let (status, body) = http(addr, "POST", "/api/v1/cases", Some(&token), case).await;
+    assert_eq!(status, 201, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let reference = created["reference"].as_str().unwrap().to_owned();
+    assert_eq!(created["assignments"].as_array().unwrap().len(), 2, "social department and directorate");
+    shutdown.cancel();
+    running.task.await.unwrap().unwrap();
+    drop(running.store);
+
+    // A second start on the same directory finds the case and does not load the demo again.
+    let shutdown = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = civicline::serve::start(config_for(&dir), listener, shutdown.clone()).await.unwrap();
+    assert!(!running.demo_loaded);
+    let token = login(running.http_addr, "agent", civicline::demo::DEMO_PASSWORD).await.unwrap();
+    let (status, _) = http(running.http_addr, "GET", &format!("/api/v1/cases/{reference}"), Some(&token), "").await;
+    assert_eq!(status, 200);
+    shutdown.cancel();
+    running.task.await.unwrap().unwrap();
+}
+
+#[test]
+fn import_and_user_add_through_the_binary() {
+    let dir = temp_dir("import");
+    let config = dir.join("civicline.toml");
+    std::fs::write(&config, format!("[server]\ndata_dir = {:?}\n[demo]\nload = false\n", dir.display().to_string())).unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_civicline"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let institutions = dir.join("institutions.csv");
+    std::fs::write(
+        &institutions,
+        "code,name_bg,name_en,kind,connection,email,phone\nsocial,Социални дейности,Social,municipal_department,workspace,,\nbad,Лош,Bad,ministry,workspace,,\n",
+    )
+    .unwrap();
+    let (code, stderr) = run(&["import", institutions.to_str().unwrap()], "");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("line 3: kind: unknown institution kind"), "{stderr}");
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+
+    std::fs::write(&institutions, "code,name_bg,name_en,kind,connection,email,phone\nsocial,Социални дейности,Social,municipal_department,workspace,,\n").unwrap();
+    let (code, stderr) = run(&["import", institutions.to_str().unwrap()], "");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("imported 1 institutions"), "{stderr}");
+
+    let (code, stderr) = run(&["user", "add", "--username", "ana", "--display-name", "Ана", "--role", "officer", "--institution", "social"], "a long password\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = run(&["user", "add", "--username", "ana", "--display-name", "Ана", "--role", "agent"], "a long password\n");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("taken"), "{stderr}");
+    let (code, stderr) = run(&["user", "add", "--username", "bob", "--display-name", "Боб", "--role", "agent"], "short\n");
+    assert_eq!(code, Some(2), "{stderr}");
+}

@@ -1,0 +1,1 @@
+//! Notification outbox and portal queries (to be written).

@@ -1,0 +1,86 @@
+//! `/healthz`, `/readyz` and Prometheus metrics.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Request counters and latency sums per route, method and status.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+}
+
+impl Metrics {
+    pub(crate) fn record(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
+        // A poisoned lock only means another request panicked mid-update; counters stay usable.
+        let mut requests = self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = requests.entry((route.to_owned(), method.to_string(), status)).or_default();
+        entry.0 += 1;
+        entry.1 += elapsed.as_secs_f64();
+    }
+}
+
+pub(crate) async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready\n".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable\n").into_response()
+        }
+    }
+}
+
+pub(crate) async fn prometheus(State(state): State<AppState>) -> Response {
+    let mut out = String::new();
+    out += "# HELP civicline_http_requests_total HTTP requests answered.\n";
+    out += "# TYPE civicline_http_requests_total counter\n";
+    let requests = state
+        .metrics
+        .requests
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    for ((route, method, status), (count, _)) in &requests {
+        let _ = writeln!(
+            out,
+            "civicline_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
+        );
+    }
+    out += "# HELP civicline_http_request_duration_seconds_sum Time spent answering requests.\n";
+    out += "# TYPE civicline_http_request_duration_seconds_sum counter\n";
+    for ((route, method, status), (_, seconds)) in &requests {
+        let _ = writeln!(
+            out,
+            "civicline_http_request_duration_seconds_sum{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {seconds:.6}"
+        );
+    }
+    match state.store.counts().await {
+        Ok(counts) => {
+            out += "# HELP civicline_cases Cases in the registry.\n# TYPE civicline_cases gauge\n";
+            let _ = writeln!(out, "civicline_cases {}", counts.cases);
+            out += "# HELP civicline_open_assignments Assignments not yet done, declined or forwarded.\n";
+            out += "# TYPE civicline_open_assignments gauge\n";
+            let _ = writeln!(out, "civicline_open_assignments {}", counts.open_assignments);
+            out += "# HELP civicline_institutions Institutions known.\n# TYPE civicline_institutions gauge\n";
+            let _ = writeln!(out, "civicline_institutions {}", counts.institutions);
+            out += "# HELP civicline_database_up Whether the database answered.\n# TYPE civicline_database_up gauge\n";
+            out += "civicline_database_up 1\n";
+        }
+        Err(_) => {
+            out += "# HELP civicline_database_up Whether the database answered.\n# TYPE civicline_database_up gauge\n";
+            out += "civicline_database_up 0\n";
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

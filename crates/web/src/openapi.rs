@@ -1,0 +1,247 @@
+//! The OpenAPI 3.1 document of `/api/v1`, written by hand and checked against the route table by
+//! a test (every documented operation exists; every route is documented).
+
+use axum::Json;
+use serde_json::{Value, json};
+
+pub(crate) async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+fn error_responses(codes: &[u16]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        let description = match code {
+            400 => "malformed request (bad JSON, unknown or mistyped fields)",
+            401 => "not logged in",
+            403 => "not allowed for this role or institution",
+            404 => "not found, or not visible to this user",
+            409 => "conflicts with existing data",
+            413 => "body too large",
+            415 => "file type not accepted",
+            422 => "a field is invalid or a workflow rule forbids the change",
+            _ => "error",
+        };
+        responses.insert(
+            code.to_string(),
+            json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn op(summary: &str, body: Option<&str>, ok: (u16, &str), errors: &[u16]) -> Value {
+    let mut responses = error_responses(errors);
+    let ok_body = if ok.1.is_empty() {
+        json!({"description": "done"})
+    } else {
+        json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", ok.1)}}}})
+    };
+    responses[ok.0.to_string()] = ok_body;
+    let mut operation = json!({"summary": summary, "responses": responses});
+    if let Some(schema) = body {
+        operation["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+        });
+    }
+    operation
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string"}})
+}
+
+fn query_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+pub(crate) fn spec() -> Value {
+    let reference = path_param("reference", "case reference number, e.g. PLV-2026-000123");
+    let mut list_cases = op("List cases, newest first", None, (200, "CasePage"), &[400, 401, 422]);
+    list_cases["parameters"] = json!([
+        query_param("status", json!({"type": "string", "enum": ["new", "in_progress", "resolved"]}), "case status"),
+        query_param("category", json!({"type": "string"}), "category code"),
+        query_param("institution", json!({"type": "string"}), "institution code"),
+        query_param("overdue", json!({"type": "boolean"}), "only cases with an open assignment past its deadline"),
+        query_param("q", json!({"type": "string"}), "words in the description, address or reference"),
+        query_param("from", json!({"type": "string", "format": "date"}), "created on or after (Sofia date)"),
+        query_param("to", json!({"type": "string", "format": "date"}), "created on or before (Sofia date)"),
+        query_param("cursor", json!({"type": "string"}), "next_cursor of the previous page"),
+        query_param("limit", json!({"type": "integer", "minimum": 1, "maximum": 500}), "page size, default 50"),
+    ]);
+    let mut upload = op("Attach a file (JPEG, PNG, WebP, PDF or WAV, by content)", None, (201, "Attachment"), &[400, 401, 404, 413, 415, 422]);
+    upload["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+    upload["parameters"] = json!([
+        query_param("filename", json!({"type": "string"}), "the file's name, for display"),
+        query_param("public", json!({"type": "boolean"}), "whether the citizen may see it"),
+    ]);
+    let mut download = op("Download an attachment", None, (200, ""), &[401, 404]);
+    download["responses"]["200"] = json!({"description": "the file", "content": {"application/octet-stream": {}}});
+    let mut citizens = op("Citizens with this phone number and their cases (screen pop)", None, (200, "CitizenCasesList"), &[400, 401, 403, 422]);
+    citizens["parameters"] = json!([{"name": "phone", "in": "query", "required": true, "schema": {"type": "string"}}]);
+    let mut openapi = op("This document", None, (200, ""), &[]);
+    openapi["security"] = json!([]);
+    openapi["responses"]["200"] = json!({"description": "the OpenAPI document", "content": {"application/json": {}}});
+    let mut login = op("Log in; returns a bearer token and sets a session cookie", Some("Login"), (200, "LoginResult"), &[400, 401]);
+    login["security"] = json!([]);
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "civicline API",
+            "version": "1",
+            "description": "The case registry of a municipal contact centre. Errors have one shape, {\"error\": {\"code\", \"message\", \"field\"?}}, with the stable codes listed in docs/api-design.md."
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": {
+            "/openapi.json": {"get": openapi},
+            "/auth/login": {"post": login},
+            "/auth/logout": {"post": op("End this session", None, (204, ""), &[401])},
+            "/me": {"get": op("The logged-in user", None, (200, "User"), &[401])},
+            "/cases": {
+                "get": list_cases,
+                "post": op("Register a case; answers once it is durable on disk", Some("NewCase"), (201, "Case"), &[400, 401, 413, 422])
+            },
+            "/cases/{reference}": {
+                "parameters": [reference.clone()],
+                "get": op("A case with its assignments and full history", None, (200, "Case"), &[401, 404])
+            },
+            "/cases/{reference}/events": {
+                "parameters": [reference.clone()],
+                "post": op("Add a public update or an internal note", Some("NewEvent"), (201, "Event"), &[400, 401, 404, 422])
+            },
+            "/cases/{reference}/assignments": {
+                "parameters": [reference.clone()],
+                "post": op("Add an institution to a live case", Some("NewAssignment"), (201, "Case"), &[400, 401, 404, 409, 422])
+            },
+            "/cases/{reference}/assignments/{institution}": {
+                "parameters": [reference.clone(), path_param("institution", "institution code")],
+                "put": op("Change one institution's assignment status", Some("AssignmentChange"), (200, "Case"), &[400, 401, 403, 404, 422])
+            },
+            "/cases/{reference}/attachments": {
+                "parameters": [reference],
+                "get": op("A case's attachments", None, (200, "AttachmentList"), &[401, 404]),
+                "post": upload
+            },
+            "/attachments/{id}": {
+                "parameters": [path_param("id", "attachment id")],
+                "get": download
+            },
+            "/citizens": {"get": citizens},
+            "/institutions": {
+                "get": op("All institutions", None, (200, "InstitutionList"), &[401]),
+                "post": op("Add an institution (admin)", Some("InstitutionInput"), (201, "Institution"), &[400, 401, 403, 409, 422])
+            },
+            "/institutions/{code}": {
+                "parameters": [path_param("code", "institution code")],
+                "put": op("Change an institution, e.g. its connection level (admin)", Some("InstitutionInput"), (200, "Institution"), &[400, 401, 403, 404, 409, 422])
+            },
+            "/categories": {
+                "get": op("All categories", None, (200, "CategoryList"), &[401]),
+                "post": op("Add a category (admin)", Some("CategoryInput"), (201, "Category"), &[400, 401, 403, 409, 422])
+            },
+            "/users": {
+                "get": op("All users (admin)", None, (200, "UserList"), &[401, 403]),
+                "post": op("Add a user (admin)", Some("UserInput"), (201, "User"), &[400, 401, 403, 409, 422])
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "civicline_session"}
+            },
+            "schemas": schemas()
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let text = json!({"type": "string"});
+    let nullable_text = json!({"type": ["string", "null"]});
+    json!({
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "bad_request", "invalid_field", "conflict", "rule_violation", "too_large", "unsupported_media_type", "internal"]},
+                "message": text, "field": text}}}
+        },
+        "Login": {"type": "object", "additionalProperties": false, "required": ["username", "password"],
+            "properties": {"username": text, "password": text}},
+        "LoginResult": {"type": "object", "properties": {"token": text, "expires_at": {"type": "integer"}, "user": {"$ref": "#/components/schemas/User"}}},
+        "NewCase": {
+            "type": "object", "additionalProperties": false, "required": ["category", "description", "channel"],
+            "properties": {
+                "category": {"type": "string", "description": "category code"},
+                "description": {"type": "string", "maxLength": 10000},
+                "channel": {"type": "string", "enum": ["phone", "portal", "email", "walk_in", "api", "open311"]},
+                "submission_kind": {"type": "string", "enum": ["information_request", "proposal", "signal", "complaint", "service_request"]},
+                "received_on": {"type": "string", "format": "date"},
+                "location": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+                    "address": nullable_text, "district": nullable_text,
+                    "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]}}},
+                "citizen": {"type": ["object", "null"], "additionalProperties": false, "description": "absent for an anonymous submission (no formal proceeding, АПК art. 111(4))", "properties": {
+                    "name": nullable_text, "phone": nullable_text, "email": nullable_text, "consent_contact": {"type": "boolean"}}}
+            }
+        },
+        "Case": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"}, "reference": text,
+                "tracking_code": {"type": "string", "description": "only in the registration answer"},
+                "channel": text, "category_id": {"type": "integer"}, "submission_kind": text,
+                "proceeding": {"type": "string", "enum": ["formal", "information_only"]},
+                "status": {"type": "string", "enum": ["new", "in_progress", "resolved"]},
+                "description": text, "location": {"type": "object"}, "citizen": {"type": ["object", "null"]},
+                "received_on": {"type": "string", "format": "date"}, "created_at": {"type": "integer"},
+                "assignments": {"type": "array", "items": {"$ref": "#/components/schemas/Assignment"}},
+                "history": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}
+            }
+        },
+        "Assignment": {"type": "object", "properties": {
+            "institution_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["new", "accepted", "in_progress", "done", "declined", "forwarded"]},
+            "deadline": {"type": "string", "format": "date"},
+            "working_days_left": {"type": "integer"}}},
+        "CaseSummary": {"type": "object", "properties": {"id": {"type": "integer"}, "reference": text, "channel": text,
+            "category_id": {"type": "integer"}, "status": text, "received_on": text, "created_at": {"type": "integer"}, "next_deadline": nullable_text}},
+        "CasePage": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}, "next_cursor": nullable_text}},
+        "NewEvent": {"type": "object", "additionalProperties": false, "required": ["kind", "body"], "properties": {
+            "kind": {"type": "string", "enum": ["public_update", "note"]}, "body": text, "institution": text}},
+        "Event": {"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "integer"}, "kind": text, "public": {"type": "boolean"},
+            "institution_id": {"type": ["integer", "null"]}, "actor_user_id": {"type": ["integer", "null"]}, "body": text}},
+        "NewAssignment": {"type": "object", "additionalProperties": false, "required": ["institution"], "properties": {"institution": text}},
+        "AssignmentChange": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["new", "accepted", "in_progress", "done", "declined", "forwarded"]},
+            "reason": {"type": "string", "description": "required when declining"},
+            "forward_to": {"type": "string", "description": "institution code; required when forwarding"}}},
+        "Attachment": {"type": "object", "properties": {"id": {"type": "integer"}, "filename": text, "content_type": text,
+            "size": {"type": "integer"}, "sha256": text, "public": {"type": "boolean"}, "created_at": {"type": "integer"}}},
+        "AttachmentList": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}},
+        "CitizenCasesList": {"type": "array", "items": {"type": "object", "properties": {
+            "citizen": {"type": "object"}, "cases": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}}}},
+        "InstitutionInput": {"type": "object", "additionalProperties": false, "required": ["code", "name_bg", "name_en", "kind", "connection"], "properties": {
+            "code": text, "name_bg": text, "name_en": text,
+            "kind": {"type": "string", "enum": ["municipal_department", "district_administration", "municipal_company", "central_body", "partner"]},
+            "connection": {"type": "string", "enum": ["listed", "email", "workspace", "api"]},
+            "email": nullable_text, "phone": nullable_text, "webhook_url": nullable_text, "active": {"type": "boolean"}}},
+        "Institution": {"type": "object", "properties": {"id": {"type": "integer"}, "code": text, "name_bg": text, "name_en": text,
+            "kind": text, "connection": text, "email": nullable_text, "phone": nullable_text, "webhook_url": nullable_text, "active": {"type": "boolean"}}},
+        "InstitutionList": {"type": "array", "items": {"$ref": "#/components/schemas/Institution"}},
+        "CategoryInput": {"type": "object", "additionalProperties": false, "required": ["code", "name_bg", "name_en", "submission_kind", "institutions"], "properties": {
+            "code": text, "parent": text, "name_bg": text, "name_en": text, "submission_kind": text,
+            "deadline_rule": {"type": "string", "description": "months:N, days:N or working_days:N"},
+            "institutions": {"type": "array", "items": {"type": "string"}}}},
+        "Category": {"type": "object", "properties": {"id": {"type": "integer"}, "code": text, "parent_id": {"type": ["integer", "null"]},
+            "name_bg": text, "name_en": text, "submission_kind": text, "deadline_rule": text,
+            "institutions": {"type": "array", "items": {"type": "integer"}}, "active": {"type": "boolean"}}},
+        "CategoryList": {"type": "array", "items": {"$ref": "#/components/schemas/Category"}},
+        "UserInput": {"type": "object", "additionalProperties": false, "required": ["username", "display_name", "password", "role"], "properties": {
+            "username": text, "display_name": text, "password": {"type": "string", "minLength": 10},
+            "role": {"type": "string", "enum": ["agent", "supervisor", "officer", "admin"]}, "institution": text}},
+        "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": text, "display_name": text,
+            "role": text, "institution_id": {"type": ["integer", "null"]}, "active": {"type": "boolean"}}},
+        "UserList": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}
+    })
+}
