@@ -57,17 +57,17 @@ fn assignment_transitions() {
             .filter(|to| from.transition(**to).is_ok())
             .map(|to| to.as_str())
             .collect();
-        actual += &format!("{} -> {}\n", from.as_str(), allowed.join(" "));
+        actual += &format!("{} -> [{}]\n", from.as_str(), allowed.join(" "));
     }
     check(
         actual,
         expect![[r#"
-            new -> accepted in_progress done declined forwarded
-            accepted -> in_progress done declined forwarded
-            in_progress -> done declined forwarded
-            done -> in_progress
-            declined -> 
-            forwarded -> 
+            new -> [accepted in_progress done declined forwarded]
+            accepted -> [in_progress done declined forwarded]
+            in_progress -> [done declined forwarded]
+            done -> [in_progress]
+            declined -> []
+            forwarded -> []
         "#]],
     );
 }
