@@ -48,6 +48,17 @@ macro_rules! writer_loop {
                             let _ = job.reply.send(Ok(created));
                         }
                     }
+                    Err(_) if !connection_alive(&mut *conn).await => {
+                        // The connection broke (a database restart): answer this batch with an
+                        // error, nothing of it was committed, and reconnect for the next one.
+                        for job in batch.drain(..) {
+                            let _ = job.reply.send(Err(Error::Rule("the database connection was lost; retry".into())));
+                        }
+                        match pool.acquire().await {
+                            Ok(fresh) => conn = fresh,
+                            Err(err) => tracing::error!(error = %err, "case writer cannot reconnect"),
+                        }
+                    }
                     Err(_) if batch.len() > 1 => {
                         // Find the bad case(s): commit each on its own.
                         for job in batch.drain(..) {
@@ -71,6 +82,10 @@ macro_rules! writer_loop {
         });
         Ok(Writer { jobs })
     }};
+}
+
+async fn connection_alive<C: sqlx::Connection>(conn: &mut C) -> bool {
+    conn.ping().await.is_ok()
 }
 
 impl Writer {
