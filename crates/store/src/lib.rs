@@ -10,6 +10,7 @@
 //! and nowhere else.
 
 pub mod bench;
+mod cache;
 mod error;
 mod migrate;
 mod queries;
@@ -57,6 +58,7 @@ enum Backend {
 pub struct Store {
     backend: Backend,
     writer: writer::Writer,
+    cache: std::sync::Arc<cache::Caches>,
 }
 
 /// Runs `$body` with `$q` bound to the backend's query module and `$pool` to its pool.
@@ -103,7 +105,7 @@ impl Store {
             Backend::Sqlite(pool) => writer::Writer::sqlite(pool.clone()).await?,
             Backend::Postgres(pool) => writer::Writer::postgres(pool.clone()).await?,
         };
-        Ok(Store { backend, writer })
+        Ok(Store { backend, writer, cache: std::sync::Arc::new(cache::Caches::new()) })
     }
 
     /// Which backend this store runs on: `sqlite` or `postgres`.
@@ -148,6 +150,7 @@ impl Store {
     // Categories.
 
     pub async fn create_category(&self, new: &NewCategory) -> Result<Category, Error> {
+        self.cache.forget_categories();
         dispatch!(self, |q, pool| q::create_category(pool, new, now()).await)
     }
 
@@ -159,8 +162,16 @@ impl Store {
         dispatch!(self, |q, pool| q::category(pool, id).await)
     }
 
+    /// A category by code; cached for a few seconds (see `cache.rs`).
     pub async fn category_by_code(&self, code: &str) -> Result<Option<Category>, Error> {
-        dispatch!(self, |q, pool| q::category_by_code(pool, code).await)
+        if let Some(category) = self.cache.category(code) {
+            return Ok(Some(category));
+        }
+        let category = dispatch!(self, |q, pool| q::category_by_code(pool, code).await)?;
+        if let Some(category) = &category {
+            self.cache.put_category(code, category.clone());
+        }
+        Ok(category)
     }
 
     // Users and sessions.
@@ -188,11 +199,21 @@ impl Store {
     }
 
     /// The active user behind an unexpired session token hash.
+    /// Cached for a few seconds (see `cache.rs`): a session ended on another node, or expired,
+    /// may be honoured here for that long.
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>, Error> {
-        dispatch!(self, |q, pool| q::session_user(pool, token_hash, now()).await)
+        if let Some(user) = self.cache.session(token_hash) {
+            return Ok(Some(user));
+        }
+        let user = dispatch!(self, |q, pool| q::session_user(pool, token_hash, now()).await)?;
+        if let Some(user) = &user {
+            self.cache.put_session(token_hash, user.clone());
+        }
+        Ok(user)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), Error> {
+        self.cache.forget_session(token_hash);
         dispatch!(self, |q, pool| q::delete_session(pool, token_hash).await)
     }
 
@@ -272,6 +293,8 @@ impl Store {
 
     /// Imports institutions, categories and users in one transaction: all or nothing.
     pub async fn import(&self, batch: &ImportBatch) -> Result<ImportSummary, Error> {
+        self.cache.forget_categories();
+        self.cache.forget_users();
         dispatch!(self, |q, pool| q::import(pool, batch, now()).await)
     }
 }
