@@ -712,6 +712,149 @@ macro_rules! backend_queries {
                 Ok(CaseCreated { id, reference })
             }
 
+            /// Inserts a whole batch of cases with a handful of multi-row statements: one
+            /// counter update per reference series, one INSERT for the cases, one for their
+            /// assignments and one for their first history events (citizens, which have no key to
+            /// match returned ids on, one by one). Same rows as [`insert_case`] for each case.
+            pub(crate) async fn insert_case_batch(
+                conn: &mut Conn,
+                batch: &[&NewCase],
+                now: i64,
+            ) -> Result<Vec<CaseCreated>, Error> {
+                // Reserve a block of numbers per (prefix, year), in arrival order.
+                let mut series: Vec<((String, i32), i64)> = Vec::new();
+                for new in batch {
+                    let key = (new.prefix.clone(), new.year);
+                    match series.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, count)) => *count += 1,
+                        None => series.push((key, 1)),
+                    }
+                }
+                let mut next_seq: Vec<((String, i32), i64)> = Vec::with_capacity(series.len());
+                for ((prefix, year), count) in &series {
+                    let last: i64 = sqlx::query_scalar(
+                        "INSERT INTO reference_counters (prefix, year, last) VALUES ($1, $2, $3) \
+                         ON CONFLICT (prefix, year) DO UPDATE SET last = reference_counters.last + $3 \
+                         RETURNING last",
+                    )
+                    .bind(prefix)
+                    .bind(i64::from(*year))
+                    .bind(*count)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    next_seq.push(((prefix.clone(), *year), last - count + 1));
+                }
+                let mut references = Vec::with_capacity(batch.len());
+                for new in batch {
+                    let slot = next_seq
+                        .iter_mut()
+                        .find(|(k, _)| k.0 == new.prefix && k.1 == new.year)
+                        .ok_or_else(|| Error::Rule("reference series missing".into()))?;
+                    let seq = u32::try_from(slot.1).map_err(|_| Error::Rule("reference numbers exhausted".into()))?;
+                    slot.1 += 1;
+                    references.push(
+                        domain::Reference { prefix: new.prefix.clone(), year: new.year, seq }.to_string(),
+                    );
+                }
+                let mut citizen_ids: Vec<Option<i64>> = Vec::with_capacity(batch.len());
+                for new in batch {
+                    citizen_ids.push(match &new.citizen {
+                        None => None,
+                        Some(citizen) => Some(
+                            sqlx::query_scalar(
+                                "INSERT INTO citizens (name, phone, email, consent_contact, created_at) \
+                                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                            )
+                            .bind(&citizen.name)
+                            .bind(&citizen.phone)
+                            .bind(&citizen.email)
+                            .bind(citizen.consent_contact)
+                            .bind(now)
+                            .fetch_one(&mut *conn)
+                            .await?,
+                        ),
+                    });
+                }
+                // Rows come back from RETURNING in no guaranteed order: match them by reference.
+                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::with_capacity(batch.len());
+                for chunk in (0..batch.len()).collect::<Vec<_>>().chunks(1000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO cases (reference, channel, category_id, submission_kind, \
+                         proceeding, description, search_text, address, district, latitude, \
+                         longitude, citizen_id, status, received_on, tracking_code, created_at, \
+                         updated_at) ",
+                    );
+                    builder.push_values(chunk, |mut row, index| {
+                        let new = batch[*index];
+                        let reference = &references[*index];
+                        row.push_bind(reference.clone())
+                            .push_bind(new.channel.as_str())
+                            .push_bind(new.category_id)
+                            .push_bind(new.submission_kind.as_str())
+                            .push_bind(new.proceeding.as_str())
+                            .push_bind(new.description.clone())
+                            .push_bind(search_text(reference, &new.description, new.address.as_deref()))
+                            .push_bind(new.address.clone())
+                            .push_bind(new.district.clone())
+                            .push_bind(new.latitude)
+                            .push_bind(new.longitude)
+                            .push_bind(citizen_ids[*index])
+                            .push_bind(CaseStatus::New.as_str())
+                            .push_bind(new.received_on.clone())
+                            .push_bind(new.tracking_code.clone())
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    builder.push(" RETURNING id, reference");
+                    let rows: Vec<(i64, String)> = builder.build_query_as().fetch_all(&mut *conn).await?;
+                    for (id, reference) in rows {
+                        ids.insert(reference, id);
+                    }
+                }
+                let mut created = Vec::with_capacity(batch.len());
+                for reference in &references {
+                    let id = *ids.get(reference).ok_or_else(|| Error::Rule("case insert lost a row".into()))?;
+                    created.push(CaseCreated { id, reference: reference.clone() });
+                }
+                let assignments: Vec<(i64, &NewAssignment)> = batch
+                    .iter()
+                    .zip(&created)
+                    .flat_map(|(new, created)| new.assignments.iter().map(move |a| (created.id, a)))
+                    .collect();
+                for chunk in assignments.chunks(1000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO assignments (case_id, institution_id, status, deadline, \
+                         created_at, updated_at) ",
+                    );
+                    builder.push_values(chunk, |mut row, (case_id, assignment)| {
+                        row.push_bind(*case_id)
+                            .push_bind(assignment.institution_id)
+                            .push_bind(AssignmentStatus::New.as_str())
+                            .push_bind(assignment.deadline.clone())
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    builder.build().execute(&mut *conn).await?;
+                }
+                for chunk in batch.iter().zip(&created).collect::<Vec<_>>().chunks(1000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_events (case_id, institution_id, at, actor_user_id, kind, \
+                         public, body) ",
+                    );
+                    builder.push_values(chunk, |mut row, (new, created)| {
+                        row.push_bind(created.id)
+                            .push_bind(None::<i64>)
+                            .push_bind(now)
+                            .push_bind(new.actor_user_id)
+                            .push_bind("registered")
+                            .push_bind(true)
+                            .push_bind(format!("registered as {} via {}", created.reference, new.channel.as_str()));
+                    });
+                    builder.build().execute(&mut *conn).await?;
+                }
+                Ok(created)
+            }
+
             async fn case_where<K>(conn: &mut Conn, condition: &str, key: K) -> Result<Option<Case>, Error>
             where
                 K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,

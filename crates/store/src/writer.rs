@@ -34,10 +34,8 @@ macro_rules! writer_loop {
                 let now = crate::now();
                 let committed: Result<Vec<CaseCreated>, Error> = async {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    let mut created = Vec::with_capacity(batch.len());
-                    for job in &batch {
-                        created.push(queries::$q::insert_case(&mut tx, &job.new, now).await?);
-                    }
+                    let news: Vec<&NewCase> = batch.iter().map(|job| &job.new).collect();
+                    let created = queries::$q::insert_case_batch(&mut tx, &news, now).await?;
                     tx.commit().await?;
                     Ok(created)
                 }
