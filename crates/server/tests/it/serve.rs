@@ -23,18 +23,29 @@ fn config_for(dir: &std::path::Path) -> civicline::config::Config {
 
 /// One HTTP/1.1 request on a fresh connection; returns status and body.
 async fn http(addr: std::net::SocketAddr, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    try_http(addr, method, path, token, body).await.expect("an HTTP answer")
+}
+
+/// Like [`http`], but `None` when the connection fails (the server was killed).
+async fn try_http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
     let auth = token.map(|t| format!("authorization: Bearer {t}\r\n")).unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n{auth}content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.ok()?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    stream.read_to_string(&mut response).await.ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
+    Some((status, body))
 }
 
 async fn login(addr: std::net::SocketAddr, username: &str, password: &str) -> Option<String> {
@@ -122,4 +133,81 @@ fn import_and_user_add_through_the_binary() {
     assert!(stderr.contains("taken"), "{stderr}");
     let (code, stderr) = run(&["user", "add", "--username", "bob", "--display-name", "Боб", "--role", "agent"], "short\n");
     assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// Starts the real binary; returns the child and its HTTP address (read from its welcome text).
+fn spawn_server(config: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_civicline"))
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(rest) = line.trim().strip_prefix("API:") {
+            let url = rest.trim().trim_start_matches("http://");
+            break url.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// "Nothing is lost": every case acknowledged with a 201 is there after the process is killed
+/// without warning (SIGKILL, no shutdown), and its number is never handed out again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_cases_survive_a_kill() {
+    let dir = temp_dir("kill");
+    let config = dir.join("civicline.toml");
+    std::fs::write(&config, format!("[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n", dir.display().to_string())).unwrap();
+    let (mut child, addr) = spawn_server(&config);
+    let token = login(addr, "agent", civicline::demo::DEMO_PASSWORD).await.expect("demo login");
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut writers = Vec::new();
+    for _ in 0..16 {
+        let token = token.clone();
+        let acknowledged = acknowledged.clone();
+        writers.push(tokio::spawn(async move {
+            let case = r#"{"category":"waste","channel":"phone","description":"Неприбран контейнер"}"#;
+            // Until the kill makes a request fail.
+            while let Some((status, body)) = try_http(addr, "POST", "/api/v1/cases", Some(&token), case).await {
+                if status == 201 {
+                    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    acknowledged.lock().unwrap().push(json["reference"].as_str().unwrap().to_owned());
+                }
+            }
+        }));
+    }
+    // Kill while the writers are still sending.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() > 16, "too few cases were acknowledged: {}", acknowledged.len());
+
+    let (mut child, addr) = spawn_server(&config);
+    let token = login(addr, "agent", civicline::demo::DEMO_PASSWORD).await.unwrap();
+    for reference in &acknowledged {
+        let (status, _) = http(addr, "GET", &format!("/api/v1/cases/{reference}"), Some(&token), "").await;
+        assert_eq!(status, 200, "{reference} was acknowledged but is gone");
+    }
+    let highest = acknowledged.iter().map(|r| domain::Reference::parse(r).unwrap().seq).max().unwrap();
+    let case = r#"{"category":"waste","channel":"phone","description":"след рестарт"}"#;
+    let (status, body) = http(addr, "POST", "/api/v1/cases", Some(&token), case).await;
+    assert_eq!(status, 201);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let next = domain::Reference::parse(json["reference"].as_str().unwrap()).unwrap().seq;
+    assert!(next > highest, "number {next} reused after the kill");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
