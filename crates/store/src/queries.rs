@@ -170,6 +170,16 @@ impl CaseRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct CaseWithCitizenRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    citizen_name: Option<String>,
+    citizen_phone: Option<String>,
+    citizen_email: Option<String>,
+    citizen_consent: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
 struct CaseSummaryRow {
     id: i64,
     reference: String,
@@ -859,21 +869,25 @@ macro_rules! backend_queries {
             where
                 K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
             {
-                let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE {condition}");
-                let row: Option<CaseRow> = sqlx::query_as(&sql).bind(key).fetch_optional(&mut *conn).await?;
-                let Some(row) = row else { return Ok(None) };
-                let citizen = match row.citizen_id {
-                    None => None,
-                    Some(citizen_id) => {
-                        let citizen: Option<CitizenRow> = sqlx::query_as(
-                            "SELECT id, name, phone, email, consent_contact FROM citizens WHERE id = $1",
-                        )
-                        .bind(citizen_id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                        citizen.map(CitizenRow::into_citizen)
-                    }
+                // One round trip for the case and its citizen.
+                let columns: Vec<String> = CASE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+                let sql = format!(
+                    "SELECT {}, z.name AS citizen_name, z.phone AS citizen_phone, \
+                     z.email AS citizen_email, z.consent_contact AS citizen_consent \
+                     FROM cases c LEFT JOIN citizens z ON z.id = c.citizen_id WHERE c.{condition}",
+                    columns.join(", ")
+                );
+                let row: Option<CaseWithCitizenRow> = sqlx::query_as(&sql).bind(key).fetch_optional(&mut *conn).await?;
+                let Some(CaseWithCitizenRow { case: row, citizen_name, citizen_phone, citizen_email, citizen_consent }) = row else {
+                    return Ok(None);
                 };
+                let citizen = row.citizen_id.map(|id| Citizen {
+                    id,
+                    name: citizen_name,
+                    phone: citizen_phone,
+                    email: citizen_email,
+                    consent_contact: citizen_consent.unwrap_or(false),
+                });
                 let sql = format!(
                     "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE case_id = $1 ORDER BY id"
                 );
