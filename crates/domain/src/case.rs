@@ -136,13 +136,13 @@ impl AssignmentStatus {
     /// and forwarded are final because the work moved elsewhere.
     pub fn transition(self, to: AssignmentStatus) -> Result<AssignmentStatus, TransitionError> {
         use AssignmentStatus::*;
-        let allowed = match (self, to) {
-            (New, Accepted | InProgress | Done | Declined | Forwarded) => true,
-            (Accepted, InProgress | Done | Declined | Forwarded) => true,
-            (InProgress, Done | Declined | Forwarded) => true,
-            (Done, InProgress) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (self, to),
+            (New, Accepted | InProgress | Done | Declined | Forwarded)
+                | (Accepted, InProgress | Done | Declined | Forwarded)
+                | (InProgress, Done | Declined | Forwarded)
+                | (Done, InProgress)
+        );
         if allowed { Ok(to) } else { Err(TransitionError { from: self, to }) }
     }
 }

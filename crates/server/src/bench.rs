@@ -75,11 +75,10 @@ impl Connection {
             if line == "\r\n" || line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length") {
                     length = value.trim().parse().context("content-length")?;
                 }
-            }
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body).await?;

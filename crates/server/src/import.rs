@@ -336,11 +336,10 @@ pub fn check(
         categories.insert(category.code.as_str());
     }
     for (row, user) in rows.iter().filter(|r| r.kind == RowKind::User).zip(&checked.batch.users) {
-        if let Some(code) = &user.institution_code {
-            if !institutions.contains(code.as_str()) {
+        if let Some(code) = &user.institution_code
+            && !institutions.contains(code.as_str()) {
                 errors.push(RowError { line: row.line, message: format!("institution: no institution {code:?}") });
             }
-        }
     }
     if errors.is_empty() {
         Ok(checked)

@@ -11,10 +11,14 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
+/// (route, method, status).
+type RequestKey = (String, String, u16);
+
 /// Request counters and latency sums per route, method and status.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    /// Count and total seconds per key.
+    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
 }
 
 impl Metrics {

@@ -397,7 +397,7 @@ async fn openapi_document_matches_the_routes() {
     routed.sort();
     assert_eq!(documented, routed, "documented paths and routes differ");
     for (path, item) in paths {
-        let uri = format!("/api/v1{}", path.replace("{reference}", "PLV-2026-000001").replace('{', "").replace('}', ""));
+        let uri = format!("/api/v1{}", path.replace("{reference}", "PLV-2026-000001").replace(['{', '}'], ""));
         for method in ["get", "post", "put", "delete", "patch"] {
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())

@@ -83,20 +83,18 @@ impl InstitutionInput {
         let connection = Connection::parse(self.connection.trim())
             .ok_or_else(|| Error::invalid("connection", "use listed, email, workspace or api"))?;
         let email = optional_text("email", self.email, 254)?;
-        if let Some(email) = &email {
-            if !email.contains('@') {
+        if let Some(email) = &email
+            && !email.contains('@') {
                 return Err(Error::invalid("email", "not an e-mail address"));
             }
-        }
         if connection == Connection::Email && email.is_none() {
             return Err(Error::invalid("email", "an institution connected by e-mail needs one"));
         }
         let webhook_url = optional_text("webhook_url", self.webhook_url, 2000)?;
-        if let Some(url) = &webhook_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if let Some(url) = &webhook_url
+            && !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(Error::invalid("webhook_url", "must be an http or https URL"));
             }
-        }
         let phone = match optional_text("phone", self.phone, 40)? {
             None => None,
             Some(phone) => Some(
