@@ -1,0 +1,217 @@
+//! The switch's configuration: plain values built by the server's config stage (no `Default`,
+//! no serde), plus the small parsers the server uses for them (CIDR blocks, port ranges).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use acd::config::Strategy;
+
+/// Everything the switch needs. Passwords are redacted in `Debug`.
+#[derive(Clone)]
+pub struct Config {
+    /// The 0800 number the trunk dials: the user part of the Request-URI.
+    pub number: String,
+    /// Source addresses allowed to place calls to [`Config::number`] without credentials.
+    pub trunk_allow: Vec<Cidr>,
+    /// Digest realm for agent phones (and for callers outside the allow-list).
+    pub realm: String,
+    /// Address put into SDP and Via/Contact headers; RTP sockets bind to it.
+    pub media_address: IpAddr,
+    /// RTP ports; each leg takes one even port (RTCP, port + 1, is not used).
+    pub rtp_ports: PortRange,
+    /// Prompt WAVs, as `<lang>/<name>.wav`.
+    pub prompts_dir: PathBuf,
+    /// Where voicemail recordings are written.
+    pub recordings_dir: PathBuf,
+    /// When the contact centre is open (the IVR's `contact_centre` schedule).
+    pub hours: calendar::OpeningHours,
+    /// The working-day calendar the hours are read against.
+    pub calendar: calendar::Calendar,
+    /// The IVR flow callers walk.
+    pub flow: ivr::Flow,
+    /// ACD queues; names must match the flow's queue nodes.
+    pub queues: Vec<QueueConfig>,
+    /// SIP users that register as agents.
+    pub agents: Vec<AgentConfig>,
+    /// Number of media threads (at least one).
+    pub media_threads: usize,
+    /// Key for digest nonces; random per start is fine.
+    pub nonce_secret: Vec<u8>,
+    /// Seed for tags, branches, Call-IDs and SSRCs.
+    pub rng_seed: u64,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("number", &self.number)
+            .field("trunk_allow", &self.trunk_allow)
+            .field("realm", &self.realm)
+            .field("media_address", &self.media_address)
+            .field("rtp_ports", &self.rtp_ports)
+            .field("prompts_dir", &self.prompts_dir)
+            .field("recordings_dir", &self.recordings_dir)
+            .field("queues", &self.queues)
+            .field("agents", &self.agents)
+            .field("media_threads", &self.media_threads)
+            .field("nonce_secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// One ACD queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// The name the IVR flow uses.
+    pub name: String,
+    /// Which idle agent gets the next call.
+    pub strategy: acd::config::Strategy,
+    /// How long an agent's phone rings before the next agent is tried.
+    pub ring_timeout: Duration,
+    /// After-call work following each call.
+    pub wrap_up: Duration,
+    /// The longest a caller waits before the overflow applies.
+    pub max_wait: Option<Duration>,
+    /// Where callers go after `max_wait`.
+    pub overflow: QueueOverflow,
+    /// How often waiting callers hear their position.
+    pub announce_interval: Option<Duration>,
+}
+
+/// Where a caller goes when a queue's wait limit is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueOverflow {
+    /// Back to the IVR flow's `on_overflow` node (in the demo: leave a message or ask for a
+    /// callback).
+    Ivr,
+    /// Into another queue, keeping the place earned.
+    Queue(String),
+}
+
+/// One agent phone: a SIP user that registers with digest credentials. Registering logs the
+/// agent in to its queues; unregistering (or letting the registration lapse) logs it out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// SIP user name (the user part of the address-of-record).
+    pub username: String,
+    /// Digest password.
+    pub password: String,
+    /// Shown on wallboards.
+    pub display_name: String,
+    /// Queues the agent serves.
+    pub queues: Vec<String>,
+}
+
+impl fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentConfig")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("display_name", &self.display_name)
+            .field("queues", &self.queues)
+            .finish()
+    }
+}
+
+/// An IPv4 or IPv6 block such as `127.0.0.0/8` or `2001:db8::/32`; a bare address is a /32
+/// or /128.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `address[/prefix]`.
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address
+            .trim()
+            .parse()
+            .map_err(|_| format!("{address:?} is not an IP address"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(prefix) => prefix
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|prefix| *prefix <= max)
+                .ok_or_else(|| format!("prefix {prefix:?} is not 0 to {max}"))?,
+        };
+        Ok(Cidr { network, prefix })
+    }
+
+    /// Whether `address` is inside the block (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, address: IpAddr) -> bool {
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, address) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+/// An inclusive range of UDP ports for RTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    /// First port.
+    pub first: u16,
+    /// Last port.
+    pub last: u16,
+}
+
+impl PortRange {
+    /// Parses `20000-20999`; the range must hold at least two even ports.
+    pub fn parse(text: &str) -> Result<PortRange, String> {
+        let (first, last) = text
+            .split_once('-')
+            .ok_or_else(|| format!("{text:?} is not a range like 20000-20999"))?;
+        let parse = |part: &str| {
+            part.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|port| *port >= 1024)
+                .ok_or_else(|| format!("{part:?} is not a port from 1024 to 65535"))
+        };
+        let (first, last) = (parse(first)?, parse(last)?);
+        if last < first.saturating_add(3) {
+            return Err(format!("{text:?} must hold at least two even ports"));
+        }
+        Ok(PortRange { first, last })
+    }
+
+    /// The even ports of the range, in order.
+    pub fn even_ports(&self) -> impl Iterator<Item = u16> + use<> {
+        let first = self.first + self.first % 2;
+        (first..=self.last).step_by(2)
+    }
+}
+
+#[cfg(test)]
+mod tests;

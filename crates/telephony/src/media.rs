@@ -1,0 +1,577 @@
+//! The media plane: dedicated OS threads, each running its own current-thread tokio runtime,
+//! that own the RTP sockets of the calls assigned to them. One task per leg receives packets
+//! and handles them at once (latching, DTMF detection, recording, relaying to the bridged leg
+//! with stream rewriting); one pacing task per thread sends prompt and hold-music packets every
+//! 20 ms. All legs of a call live on one thread, so a bridge never crosses threads and the
+//! per-thread state needs no locks. The control plane only sends commands and receives events.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use media::dtmf::DtmfDetector;
+use media::player::{Player, PlayerConfig, PlayerEvent, Prompt, PromptId};
+use media::recorder::{Layout, Recorder};
+use media::relay::{Latch, LatchVerdict, PayloadMap, Relay, Verdict};
+use media::rtp::RtpPacket;
+use media::{Millis, StreamIds};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::switch::{LegId, MediaCommand, MediaEvent, PlayItem};
+
+/// Prompt audio shared by every media thread: WAVs from the prompts directory plus the
+/// generated hold music, beep and chime.
+#[derive(Debug)]
+pub(crate) struct Prompts {
+    by_path: HashMap<String, Arc<[i16]>>,
+    hold: Arc<[i16]>,
+    beep: Arc<[i16]>,
+    chime: Arc<[i16]>,
+}
+
+impl Prompts {
+    /// Loads `<dir>/<lang>/<name>.wav` for every language directory. Unreadable files are
+    /// logged and skipped: a missing prompt is silence, never a dropped call.
+    pub(crate) fn load(dir: &Path) -> Prompts {
+        let mut by_path = HashMap::new();
+        match std::fs::read_dir(dir) {
+            Ok(langs) => {
+                for lang in langs.flatten() {
+                    let lang_name = lang.file_name().to_string_lossy().into_owned();
+                    let Ok(files) = std::fs::read_dir(lang.path()) else {
+                        continue;
+                    };
+                    for file in files.flatten() {
+                        let path = file.path();
+                        if path
+                            .extension()
+                            .is_none_or(|ext| !ext.eq_ignore_ascii_case("wav"))
+                        {
+                            continue;
+                        }
+                        let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned())
+                        else {
+                            continue;
+                        };
+                        let loaded = std::fs::read(&path)
+                            .map_err(|err| err.to_string())
+                            .and_then(|bytes| {
+                                media::wav::load_prompt(&bytes).map_err(|err| err.to_string())
+                            });
+                        match loaded {
+                            Ok(samples) => {
+                                by_path.insert(format!("{lang_name}/{stem}"), Arc::from(samples));
+                            }
+                            Err(error) => {
+                                tracing::warn!(path = %path.display(), %error, "prompt not loaded");
+                            }
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(dir = %dir.display(), %error, "no prompts directory"),
+        }
+        let mut chime = media::tone::sine(660.0, 6000.0, 1200);
+        chime.extend(media::tone::sine(880.0, 6000.0, 1600));
+        chime.extend(vec![0; 800]);
+        Prompts {
+            by_path,
+            hold: Arc::from(media::player::hold_music()),
+            beep: Arc::from(media::tone::sine(1000.0, 8000.0, 3200)),
+            chime: Arc::from(chime),
+        }
+    }
+
+    /// The prompt paths that exist.
+    pub(crate) fn names(&self) -> std::collections::BTreeSet<String> {
+        self.by_path.keys().cloned().collect()
+    }
+
+    fn samples(&self, item: &PlayItem) -> Option<(Arc<[i16]>, bool)> {
+        match item {
+            PlayItem::Prompt(path) => self.by_path.get(path).map(|s| (Arc::clone(s), false)),
+            PlayItem::Chime => Some((Arc::clone(&self.chime), false)),
+            PlayItem::Beep => Some((Arc::clone(&self.beep), false)),
+            PlayItem::HoldMusic => Some((Arc::clone(&self.hold), true)),
+        }
+    }
+}
+
+enum Command {
+    Open {
+        leg: LegId,
+        socket: std::net::UdpSocket,
+    },
+    Media(MediaCommand),
+}
+
+/// The media threads.
+pub(crate) struct MediaPlane {
+    threads: Vec<(UnboundedSender<Command>, std::thread::JoinHandle<()>)>,
+    leg_threads: HashMap<LegId, usize>,
+}
+
+impl MediaPlane {
+    /// Starts `count` threads (at least one).
+    pub(crate) fn start(
+        count: usize,
+        prompts: Arc<Prompts>,
+        events: UnboundedSender<MediaEvent>,
+        seed: u64,
+    ) -> std::io::Result<MediaPlane> {
+        let mut threads = Vec::new();
+        for index in 0..count.max(1) {
+            let (tx, rx) = unbounded_channel();
+            let prompts = Arc::clone(&prompts);
+            let events = events.clone();
+            let thread_seed = seed ^ (index as u64).wrapping_mul(0x9E37_79B9);
+            let join = std::thread::Builder::new()
+                .name(format!("civicline-media-{index}"))
+                .spawn(move || run_thread(rx, events, prompts, thread_seed))?;
+            threads.push((tx, join));
+        }
+        Ok(MediaPlane {
+            threads,
+            leg_threads: HashMap::new(),
+        })
+    }
+
+    /// Hands a bound socket for `leg` to the thread of `call`.
+    pub(crate) fn open(&mut self, leg: LegId, call: u64, socket: std::net::UdpSocket) {
+        let index = (call % self.threads.len() as u64) as usize;
+        self.leg_threads.insert(leg, index);
+        if let Some((tx, _)) = self.threads.get(index) {
+            let _ = tx.send(Command::Open { leg, socket });
+        }
+    }
+
+    /// Passes a command to the thread that owns its leg.
+    pub(crate) fn command(&mut self, command: MediaCommand) {
+        let leg = match &command {
+            MediaCommand::Open { leg, .. }
+            | MediaCommand::Configure { leg, .. }
+            | MediaCommand::Play { leg, .. }
+            | MediaCommand::Stop { leg }
+            | MediaCommand::Record { leg, .. }
+            | MediaCommand::StopRecording { leg }
+            | MediaCommand::Close { leg } => *leg,
+            MediaCommand::Bridge { a, .. } => *a,
+        };
+        let closing = matches!(command, MediaCommand::Close { .. });
+        let Some(index) = self.leg_threads.get(&leg).copied() else {
+            return;
+        };
+        if closing {
+            self.leg_threads.remove(&leg);
+        }
+        if let Some((tx, _)) = self.threads.get(index) {
+            let _ = tx.send(Command::Media(command));
+        }
+    }
+
+    /// Stops the threads and waits for them.
+    pub(crate) fn shutdown(self) {
+        let mut joins = Vec::new();
+        for (tx, join) in self.threads {
+            drop(tx);
+            joins.push(join);
+        }
+        for join in joins {
+            let _ = join.join();
+        }
+    }
+}
+
+fn run_thread(
+    commands: UnboundedReceiver<Command>,
+    events: UnboundedSender<MediaEvent>,
+    prompts: Arc<Prompts>,
+    seed: u64,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "media thread could not start its runtime");
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    let state = Rc::new(RefCell::new(ThreadState {
+        legs: HashMap::new(),
+        events,
+        prompts,
+        rng: media::Rng::new(seed),
+        origin: Instant::now(),
+        next_prompt: 1,
+    }));
+    let wake = Rc::new(tokio::sync::Notify::new());
+    local.block_on(&runtime, async move {
+        let pacer = tokio::task::spawn_local(pace(Rc::clone(&state), Rc::clone(&wake)));
+        command_loop(commands, Rc::clone(&state), wake).await;
+        pacer.abort();
+        let legs: Vec<LegRt> = state
+            .borrow_mut()
+            .legs
+            .drain()
+            .map(|(_, leg)| leg)
+            .collect();
+        for leg in legs {
+            leg.receiver.abort();
+        }
+    });
+}
+
+async fn command_loop(
+    mut commands: UnboundedReceiver<Command>,
+    state: Rc<RefCell<ThreadState>>,
+    wake: Rc<tokio::sync::Notify>,
+) {
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::Open { leg, socket } => {
+                let socket = match tokio::net::UdpSocket::from_std(socket) {
+                    Ok(socket) => Rc::new(socket),
+                    Err(error) => {
+                        tracing::warn!(%error, "rtp socket not usable");
+                        continue;
+                    }
+                };
+                let receiver =
+                    tokio::task::spawn_local(receive(leg, Rc::clone(&socket), Rc::clone(&state)));
+                state.borrow_mut().legs.insert(
+                    leg,
+                    LegRt {
+                        socket,
+                        receiver,
+                        latch: Latch::new(None, 3),
+                        codec: None,
+                        detector: None,
+                        player: None,
+                        done_after: None,
+                        token: 0,
+                        last_sent: None,
+                        bridge: None,
+                        relay: None,
+                        recorder: None,
+                    },
+                );
+            }
+            Command::Media(command) => state.borrow_mut().command(command),
+        }
+        wake.notify_one();
+    }
+}
+
+async fn receive(leg: LegId, socket: Rc<tokio::net::UdpSocket>, state: Rc<RefCell<ThreadState>>) {
+    let mut buf = [0u8; 2048];
+    loop {
+        match socket.recv_from(&mut buf).await {
+            Ok((len, from)) => {
+                if let Some(packet) = buf.get_mut(..len) {
+                    state.borrow_mut().packet(leg, packet, from);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "rtp receive failed");
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
+}
+
+/// Sends due prompt packets; sleeps until the earliest player deadline or a command.
+async fn pace(state: Rc<RefCell<ThreadState>>, wake: Rc<tokio::sync::Notify>) {
+    loop {
+        let next = state.borrow().next_deadline();
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(at) => {}
+                    _ = wake.notified() => {}
+                }
+            }
+            None => wake.notified().await,
+        }
+        state.borrow_mut().tick();
+    }
+}
+
+struct LegRt {
+    socket: Rc<tokio::net::UdpSocket>,
+    receiver: tokio::task::JoinHandle<()>,
+    latch: Latch<SocketAddr>,
+    codec: Option<(media::g711::Codec, u8, Option<u8>)>,
+    detector: Option<DtmfDetector>,
+    player: Option<Player>,
+    /// The prompt whose end completes the current `Play`.
+    done_after: Option<PromptId>,
+    token: u64,
+    /// The last packet the player sent: SSRC, sequence, timestamp and when.
+    last_sent: Option<(u32, u16, u32, Millis)>,
+    bridge: Option<LegId>,
+    /// Rewrites packets from the bridged leg into this leg's outgoing stream.
+    relay: Option<Relay>,
+    recorder: Option<Recorder>,
+}
+
+struct ThreadState {
+    legs: HashMap<LegId, LegRt>,
+    events: UnboundedSender<MediaEvent>,
+    prompts: Arc<Prompts>,
+    rng: media::Rng,
+    origin: Instant,
+    next_prompt: u64,
+}
+
+impl ThreadState {
+    fn now(&self) -> Millis {
+        Millis(u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn next_deadline(&self) -> Option<tokio::time::Instant> {
+        let next = self
+            .legs
+            .values()
+            .filter_map(|leg| leg.player.as_ref()?.poll_timeout())
+            .min()?;
+        let origin = tokio::time::Instant::from_std(self.origin);
+        Some(origin + std::time::Duration::from_millis(next.0))
+    }
+
+    fn command(&mut self, command: MediaCommand) {
+        let now = self.now();
+        match command {
+            MediaCommand::Open { .. } => {}
+            MediaCommand::Configure {
+                leg,
+                remote,
+                codec,
+                payload_type,
+                telephone_event,
+            } => {
+                let ids = StreamIds::random(&mut self.rng);
+                let Some(state) = self.legs.get_mut(&leg) else {
+                    return;
+                };
+                state.latch.reset(Some(remote));
+                state.codec = Some((codec, payload_type, telephone_event));
+                state.detector = telephone_event.map(DtmfDetector::new);
+                if state.player.is_none() {
+                    state.player = Some(Player::new(PlayerConfig {
+                        codec,
+                        ids,
+                        telephone_event,
+                    }));
+                }
+            }
+            MediaCommand::Play { leg, token, items } => self.play(leg, token, &items, now),
+            MediaCommand::Stop { leg } => {
+                if let Some(state) = self.legs.get_mut(&leg) {
+                    state.done_after = None;
+                    if let Some(player) = &mut state.player {
+                        player.stop();
+                        while player.poll_event().is_some() {}
+                    }
+                }
+            }
+            MediaCommand::Bridge { a, b } => {
+                self.bridge_one(a, b, now);
+                self.bridge_one(b, a, now);
+            }
+            MediaCommand::Record { leg, max_ms } => {
+                let seconds = u32::try_from(max_ms.div_ceil(1000)).unwrap_or(u32::MAX);
+                let token = self.legs.get(&leg).map_or(0, |state| state.token);
+                self.play(leg, token, &[PlayItem::Beep], now);
+                if let Some(state) = self.legs.get_mut(&leg) {
+                    state.done_after = None;
+                    state.recorder =
+                        Some(Recorder::new(now, Layout::Mixed, seconds.saturating_add(1)));
+                }
+            }
+            MediaCommand::StopRecording { leg } => {
+                let wav = self
+                    .legs
+                    .get_mut(&leg)
+                    .and_then(|state| state.recorder.take())
+                    .map_or_else(
+                        || media::wav::write_wav(&[], 1, media::SAMPLE_RATE),
+                        Recorder::finish,
+                    );
+                let _ = self.events.send(MediaEvent::Recorded { leg, wav });
+            }
+            MediaCommand::Close { leg } => {
+                if let Some(state) = self.legs.remove(&leg) {
+                    state.receiver.abort();
+                    if let Some(other) = state.bridge
+                        && let Some(other) = self.legs.get_mut(&other)
+                    {
+                        other.bridge = None;
+                        other.relay = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn play(&mut self, leg: LegId, token: u64, items: &[PlayItem], now: Millis) {
+        let prompts = Arc::clone(&self.prompts);
+        let mut next_prompt = self.next_prompt;
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        state.token = token;
+        state.done_after = None;
+        let Some(player) = &mut state.player else {
+            let _ = self.events.send(MediaEvent::PlayDone { leg, token });
+            return;
+        };
+        player.stop();
+        while player.poll_event().is_some() {}
+        let mut done_after = None;
+        let mut looping = false;
+        for item in items {
+            let Some((samples, loops)) = prompts.samples(item) else {
+                tracing::warn!(?item, "prompt missing; skipped");
+                continue;
+            };
+            let id = PromptId(next_prompt);
+            next_prompt += 1;
+            player.enqueue(
+                now,
+                Prompt {
+                    id,
+                    samples,
+                    looping: loops,
+                },
+            );
+            if loops {
+                looping = true;
+                break;
+            }
+            done_after = Some(id);
+        }
+        self.next_prompt = next_prompt;
+        state.done_after = done_after;
+        if done_after.is_none() && !looping {
+            // Nothing to play: report at once so that the IVR goes on.
+            let _ = self.events.send(MediaEvent::PlayDone { leg, token });
+        }
+    }
+
+    fn bridge_one(&mut self, to: LegId, from: LegId, now: Millis) {
+        let from_codec = self.legs.get(&from).and_then(|state| state.codec);
+        let random = StreamIds::random(&mut self.rng);
+        let Some(state) = self.legs.get_mut(&to) else {
+            return;
+        };
+        let (Some((_, from_pt, from_te)), Some((_, to_pt, to_te))) = (from_codec, state.codec)
+        else {
+            tracing::warn!("bridge between unconfigured legs");
+            return;
+        };
+        let mut map = PayloadMap::empty().with(from_pt, to_pt);
+        if let (Some(from_te), Some(to_te)) = (from_te, to_te) {
+            map = map.with(from_te, to_te);
+        }
+        // Continue the stream the far end already hears from the player.
+        let ids = match state.last_sent {
+            Some((ssrc, sequence, timestamp, at)) => StreamIds {
+                ssrc,
+                first_sequence: sequence.wrapping_add(1),
+                first_timestamp: timestamp.wrapping_add(
+                    u32::try_from(now.saturating_since(at).max(20) * 8).unwrap_or(160),
+                ),
+            },
+            None => random,
+        };
+        if let Some(player) = &mut state.player {
+            player.stop();
+            while player.poll_event().is_some() {}
+        }
+        state.done_after = None;
+        state.bridge = Some(from);
+        state.relay = Some(Relay::new(ids, map));
+    }
+
+    fn packet(&mut self, leg: LegId, packet: &mut [u8], from: SocketAddr) {
+        let now = self.now();
+        let Some(state) = self.legs.get_mut(&leg) else {
+            return;
+        };
+        if media::rtp::is_rtcp(packet) {
+            return;
+        }
+        let target = {
+            let Ok(parsed) = RtpPacket::parse(packet) else {
+                return;
+            };
+            if state.latch.handle_packet(from, parsed.header.ssrc) == LatchVerdict::Reject {
+                return;
+            }
+            if let Some(detector) = &mut state.detector
+                && let Some(digit) = detector.handle_packet(&parsed)
+                && state.bridge.is_none()
+                && let Some(key) = digit.key()
+            {
+                let _ = self.events.send(MediaEvent::Digit { leg, digit: key });
+            }
+            if let Some(recorder) = &mut state.recorder {
+                recorder.handle_packet(now, media::recorder::Leg::A, &parsed);
+            }
+            state.bridge
+        };
+        let Some(target) = target else {
+            return;
+        };
+        let Some(out) = self.legs.get_mut(&target) else {
+            return;
+        };
+        let (Some(relay), Some(remote)) = (&mut out.relay, out.latch.remote()) else {
+            return;
+        };
+        if let Ok(Verdict::Forward) = relay.forward(now, packet) {
+            let _ = out.socket.try_send_to(packet, remote);
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.now();
+        let mut buf = [0u8; 256];
+        for (leg, state) in &mut self.legs {
+            let Some(player) = &mut state.player else {
+                continue;
+            };
+            if player.poll_timeout().is_none_or(|at| at > now) {
+                continue;
+            }
+            player.handle_timeout(now);
+            while let Some(packet) = player.poll_packet() {
+                let header = packet.header;
+                state.last_sent = Some((header.ssrc, header.sequence, header.timestamp, now));
+                if let (Ok(len), Some(remote)) = (packet.write(&mut buf), state.latch.remote())
+                    && let Some(bytes) = buf.get(..len)
+                {
+                    let _ = state.socket.try_send_to(bytes, remote);
+                }
+            }
+            while let Some(event) = player.poll_event() {
+                if let PlayerEvent::Finished(id) = event
+                    && state.done_after == Some(id)
+                {
+                    state.done_after = None;
+                    let _ = self.events.send(MediaEvent::PlayDone {
+                        leg: *leg,
+                        token: state.token,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,932 @@
+//! Data-driven tests of the call model on virtual time: an in-process test UA talks to the
+//! switch through [`Harness`], which answers media-socket requests at once, and every output
+//! is written to a trace compared with `expect!` (rewrite with `UPDATE_EXPECT=1`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use expect_test::{Expect, expect};
+use sip_proto::auth;
+use sip_proto::message::{Message, Method, Request, Response};
+use sip_proto::rng::Rng;
+use sip_proto::sdp;
+use sip_proto::transaction::{Peer, Transport};
+use sip_proto::uri::Uri;
+
+use super::{LegId, MediaCommand, MediaEvent, Output, Params, PlayItem, Switch};
+use crate::config::{AgentConfig, Cidr, Config, PortRange, QueueConfig, QueueOverflow};
+use crate::event::Event;
+
+const TRUNK: &str = "127.0.0.1:5080";
+const AGENT1: &str = "127.0.0.1:5071";
+const AGENT2: &str = "127.0.0.1:5072";
+const PASSWORD: &str = "civicline-demo";
+/// Monday 2026-03-02 10:00 in Sofia (UTC+2).
+const MONDAY_10AM: i64 = 1_772_438_400_000;
+/// Saturday 2026-03-07 20:00 in Sofia.
+const SATURDAY_8PM: i64 = 1_772_906_400_000;
+
+fn config() -> Config {
+    let flow = ivr::plovdiv_demo();
+    let queues: Vec<QueueConfig> = flow
+        .references()
+        .queues
+        .into_iter()
+        .map(|name| QueueConfig {
+            name,
+            strategy: acd::config::Strategy::LongestIdle,
+            ring_timeout: Duration::from_secs(15),
+            wrap_up: Duration::from_secs(10),
+            max_wait: Some(Duration::from_secs(300)),
+            overflow: QueueOverflow::Ivr,
+            announce_interval: Some(Duration::from_secs(30)),
+        })
+        .collect();
+    let names: Vec<String> = queues.iter().map(|queue| queue.name.clone()).collect();
+    let agent = |username: &str| AgentConfig {
+        username: username.to_owned(),
+        password: PASSWORD.to_owned(),
+        display_name: username.to_owned(),
+        queues: names.clone(),
+    };
+    Config {
+        number: "080011800".to_owned(),
+        trunk_allow: vec![Cidr::parse("127.0.0.0/8").unwrap()],
+        realm: "civicline".to_owned(),
+        media_address: "127.0.0.1".parse().unwrap(),
+        rtp_ports: PortRange::parse("20000-20999").unwrap(),
+        prompts_dir: "prompts".into(),
+        recordings_dir: "recordings".into(),
+        hours: calendar::OpeningHours::parse("mon-fri 08:30-17:30").unwrap(),
+        calendar: calendar::Calendar::bulgaria(),
+        flow,
+        queues,
+        agents: vec![agent("agent1"), agent("agent2")],
+        media_threads: 1,
+        nonce_secret: b"secret".to_vec(),
+        rng_seed: 1,
+    }
+}
+
+struct Harness {
+    switch: Switch,
+    now: u64,
+    trace: String,
+    next_port: u16,
+    rng: Rng,
+    /// Every message the switch sent, newest last, with where it went.
+    sent: Vec<(String, Message)>,
+}
+
+fn peer(addr: &str) -> Peer {
+    Peer {
+        transport: Transport::Udp,
+        addr: addr.parse().unwrap(),
+    }
+}
+
+impl Harness {
+    fn new(epoch_unix_ms: i64) -> Harness {
+        let known_prompts: BTreeSet<String> = ["bg/position_1".to_owned()].into();
+        let switch = Switch::new(
+            &config(),
+            Params {
+                sip_port: 5060,
+                epoch_unix_ms,
+                known_prompts,
+            },
+        )
+        .unwrap();
+        Harness {
+            switch,
+            now: 0,
+            trace: String::new(),
+            next_port: 20000,
+            rng: Rng::new(99),
+            sent: Vec::new(),
+        }
+    }
+
+    fn log(&mut self, line: &str) {
+        let _ = writeln!(
+            self.trace,
+            "{:03}.{:03} {line}",
+            self.now / 1000,
+            self.now % 1000
+        );
+    }
+
+    /// Writes every output; opens media sockets at once.
+    fn drain(&mut self) {
+        while let Some(output) = self.switch.poll_output() {
+            let line = match output {
+                Output::Transmit { peer, message } => {
+                    let line = format!("  -> {} {}", peer.addr, first_line(&message));
+                    self.sent.push((peer.addr.to_string(), message));
+                    line
+                }
+                Output::Media(MediaCommand::Open { leg, call }) => {
+                    let port = self.next_port;
+                    self.next_port += 2;
+                    self.switch.handle_leg_opened(self.now, leg, Ok(port));
+                    format!("  media open l{} {call} port {port}", leg.0)
+                }
+                Output::Media(command) => format!("  media {}", media_line(&command)),
+                Output::Event(event) => format!("  event {}", event_line(&event)),
+                Output::SaveRecording { path, wav, event } => {
+                    format!(
+                        "  save {} ({} bytes) then {}",
+                        path.display(),
+                        wav.len(),
+                        event_line(&event)
+                    )
+                }
+            };
+            self.log(&line);
+        }
+    }
+
+    fn sip(&mut self, from: &str, message: impl Into<Message>) {
+        let message = message.into();
+        self.log(&format!("{from} <- {}", first_line(&message)));
+        self.switch
+            .handle_sip(self.now, peer(from), &message.to_bytes());
+        self.drain();
+    }
+
+    fn raw(&mut self, from: &str, bytes: &[u8]) {
+        self.log(&format!("{from} <- {} bytes", bytes.len()));
+        self.switch.handle_sip(self.now, peer(from), bytes);
+        self.drain();
+    }
+
+    fn media(&mut self, event: MediaEvent) {
+        self.log(&format!("media {event:?}"));
+        self.switch.handle_media(self.now, event);
+        self.drain();
+    }
+
+    /// Moves the clock, firing due timers on the way.
+    fn advance(&mut self, ms: u64) {
+        let end = self.now + ms;
+        loop {
+            let next = self.switch.poll_timeout();
+            if next > end {
+                break;
+            }
+            self.now = next.max(self.now);
+            self.switch.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = end;
+    }
+
+    /// Reports every pending IVR playback done (the last Play on each leg).
+    fn prompts_done(&mut self) {
+        let mut done = std::collections::BTreeMap::new();
+        for line in self.trace.lines() {
+            if let Some(rest) = line.split("media play l").nth(1) {
+                let mut words = rest.split_whitespace();
+                let leg: u64 = words.next().unwrap().parse().unwrap();
+                let token: u64 = words
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('t')
+                    .parse()
+                    .unwrap();
+                done.insert(leg, token);
+            }
+        }
+        for (leg, token) in done {
+            self.media(MediaEvent::PlayDone {
+                leg: LegId(leg),
+                token,
+            });
+        }
+    }
+
+    fn last_sent(&self, to: &str, check: impl Fn(&Message) -> bool) -> Message {
+        self.sent
+            .iter()
+            .rev()
+            .find(|(addr, message)| addr == to && check(message))
+            .map(|(_, message)| message.clone())
+            .expect("such a message was sent")
+    }
+
+    fn request(
+        &mut self,
+        method: Method,
+        uri: &str,
+        from_user: &str,
+        from: &str,
+        to: &str,
+    ) -> Request {
+        let mut request = Request::new(method.clone(), Uri::parse(uri).unwrap());
+        request.headers.push(
+            "Via",
+            format!("SIP/2.0/UDP {from};branch={}", self.rng.branch()),
+        );
+        request.headers.push("Max-Forwards", "70");
+        request.headers.push(
+            "From",
+            format!("<sip:{from_user}@127.0.0.1>;tag={}", self.rng.tag()),
+        );
+        request.headers.push("To", to.to_owned());
+        request.headers.push("Call-ID", self.rng.call_id("test"));
+        request.headers.push("CSeq", format!("1 {method}"));
+        request
+            .headers
+            .push("Contact", format!("<sip:{from_user}@{from}>"));
+        request
+    }
+
+    fn register(&mut self, user: &str, from: &str, expires: u32) {
+        let to = format!("<sip:{user}@127.0.0.1>");
+        let mut first = self.request(Method::Register, "sip:127.0.0.1", user, from, &to);
+        first.headers.push("Expires", expires.to_string());
+        self.sip(from, first.clone());
+        let Message::Response(challenge) = self.last_sent(from, |_| true) else {
+            panic!("no challenge");
+        };
+        let header = challenge.headers.challenges(false).unwrap().remove(0);
+        let credentials = auth::respond(
+            &header,
+            "REGISTER",
+            "sip:127.0.0.1",
+            user,
+            PASSWORD,
+            1,
+            "cn",
+        )
+        .unwrap();
+        let mut second = first;
+        second.headers.set(
+            "Via",
+            format!("SIP/2.0/UDP {from};branch={}", self.rng.branch()),
+        );
+        second.headers.set("CSeq", "2 REGISTER");
+        second
+            .headers
+            .push("Authorization", credentials.to_string());
+        self.sip(from, second);
+    }
+
+    /// A caller dials the demo number; returns the INVITE.
+    fn call_in(&mut self, caller: &str) -> Request {
+        let to = "<sip:080011800@127.0.0.1>";
+        let mut invite = self.request(
+            Method::Invite,
+            "sip:080011800@127.0.0.1:5060",
+            caller,
+            TRUNK,
+            to,
+        );
+        let local = sdp::LocalMedia {
+            addr_type: "IP4".to_owned(),
+            address: "127.0.0.1".to_owned(),
+            port: 40000,
+            codecs: vec![sdp::Codec::Pcma],
+            session_id: 1,
+            session_version: 1,
+        };
+        invite.headers.push("Content-Type", "application/sdp");
+        invite.body = sdp::offer(&local, 101, sdp::Direction::SendRecv).to_bytes();
+        self.sip(TRUNK, invite.clone());
+        let answered = self
+            .sent
+            .iter()
+            .rev()
+            .find_map(|(addr, message)| match message {
+                Message::Response(ok) if addr == TRUNK && ok.status == 200 => Some(ok.clone()),
+                _ => None,
+            });
+        if let Some(ok) = answered {
+            let mut ack = Request::new(
+                Method::Ack,
+                Uri::parse("sip:civicline@127.0.0.1:5060").unwrap(),
+            );
+            ack.headers.push(
+                "Via",
+                format!("SIP/2.0/UDP {TRUNK};branch={}", self.rng.branch()),
+            );
+            ack.headers.push("Max-Forwards", "70");
+            for name in ["From", "Call-ID"] {
+                ack.headers.push(name, invite.headers.get(name).unwrap());
+            }
+            ack.headers.push("To", ok.headers.get("To").unwrap());
+            ack.headers.push("CSeq", "1 ACK");
+            self.sip(TRUNK, ack);
+        }
+        invite
+    }
+
+    /// The agent at `addr` answers the INVITE it was sent with `status`.
+    fn agent_replies(&mut self, addr: &str, status: u16) {
+        let Message::Request(invite) = self.last_sent(
+            addr,
+            |m| matches!(m, Message::Request(r) if r.method == Method::Invite),
+        ) else {
+            unreachable!()
+        };
+        let mut response = Response::to_request(&invite, status, Some("agenttag"));
+        if status == 200 {
+            let offer = sdp::Session::parse(&invite.body).unwrap();
+            let local = sdp::LocalMedia {
+                addr_type: "IP4".to_owned(),
+                address: "127.0.0.1".to_owned(),
+                port: 41000,
+                codecs: vec![sdp::Codec::Pcma, sdp::Codec::Pcmu],
+                session_id: 2,
+                session_version: 1,
+            };
+            let (answer, _) = sdp::answer(&offer, &local).unwrap();
+            response
+                .headers
+                .push("Contact", format!("<sip:agent@{addr}>"));
+            response.headers.push("Content-Type", "application/sdp");
+            response.body = answer.to_bytes();
+        }
+        self.sip(addr, response);
+    }
+
+    /// The agent at `addr` answers the switch's latest request of `method` with `status`.
+    fn agent_answers_request(&mut self, addr: &str, method: Method, status: u16) {
+        let Message::Request(request) = self.last_sent(
+            addr,
+            |m| matches!(m, Message::Request(r) if r.method == method),
+        ) else {
+            unreachable!()
+        };
+        self.sip(
+            addr,
+            Response::to_request(&request, status, Some("agenttag")),
+        );
+    }
+
+    /// The caller hangs up the answered call.
+    fn caller_bye(&mut self, invite: &Request) {
+        let Message::Response(ok) = self.last_sent(TRUNK, |m| {
+            matches!(m, Message::Response(r) if r.status == 200 && r.headers.cseq().is_ok_and(|c| c.method == Method::Invite))
+        }) else {
+            unreachable!()
+        };
+        let mut bye = Request::new(
+            Method::Bye,
+            Uri::parse("sip:civicline@127.0.0.1:5060").unwrap(),
+        );
+        bye.headers.push(
+            "Via",
+            format!("SIP/2.0/UDP {TRUNK};branch={}", self.rng.branch()),
+        );
+        bye.headers.push("Max-Forwards", "70");
+        bye.headers
+            .push("From", invite.headers.get("From").unwrap());
+        bye.headers.push("To", ok.headers.get("To").unwrap());
+        bye.headers
+            .push("Call-ID", invite.headers.get("Call-ID").unwrap());
+        bye.headers.push("CSeq", "2 BYE");
+        self.sip(TRUNK, bye);
+    }
+}
+
+fn first_line(message: &Message) -> String {
+    match message {
+        Message::Request(request) => format!("{} {}", request.method, request.uri),
+        Message::Response(response) => {
+            let cseq = response
+                .headers
+                .cseq()
+                .map(|c| c.method.to_string())
+                .unwrap_or_default();
+            format!("{} {} ({cseq})", response.status, response.reason)
+        }
+    }
+}
+
+fn media_line(command: &MediaCommand) -> String {
+    match command {
+        MediaCommand::Open { leg, call } => format!("open l{} {call}", leg.0),
+        MediaCommand::Configure {
+            leg,
+            remote,
+            codec,
+            payload_type,
+            telephone_event,
+        } => {
+            format!(
+                "configure l{} {remote} {codec:?}/{payload_type} te {telephone_event:?}",
+                leg.0
+            )
+        }
+        MediaCommand::Play { leg, token, items } => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    PlayItem::Prompt(path) => path.clone(),
+                    other => format!("{other:?}").to_lowercase(),
+                })
+                .collect();
+            format!("play l{} t{token} [{}]", leg.0, items.join(" "))
+        }
+        MediaCommand::Stop { leg } => format!("stop l{}", leg.0),
+        MediaCommand::Bridge { a, b } => format!("bridge l{} l{}", a.0, b.0),
+        MediaCommand::Record { leg, max_ms } => format!("record l{} {max_ms}ms", leg.0),
+        MediaCommand::StopRecording { leg } => format!("stop-recording l{}", leg.0),
+        MediaCommand::Close { leg } => format!("close l{}", leg.0),
+    }
+}
+
+fn event_line(event: &Event) -> String {
+    match event {
+        Event::CallStarted { call, leg, .. } => format!("started {call} {leg:?}"),
+        Event::CallAnswered { call, leg, .. } => format!("answered {call} {leg:?}"),
+        Event::CallEnded(cdr) => format!(
+            "ended {} {:?} {} queue={} agent={} wait={} talk={}",
+            cdr.call,
+            cdr.leg,
+            cdr.outcome.as_str(),
+            cdr.queue.as_deref().unwrap_or("-"),
+            cdr.agent.as_deref().unwrap_or("-"),
+            cdr.wait_ms,
+            cdr.talk_ms
+        ),
+        Event::QueueState(state) => format!(
+            "queue {} waiting={} idle={} staffed={}",
+            state.queue, state.waiting, state.idle_agents, state.staffed
+        ),
+        Event::AgentState(state) => {
+            format!(
+                "agent {} {} registered={}",
+                state.agent,
+                state.presence.as_str(),
+                state.registered
+            )
+        }
+        Event::VoicemailRecorded { call, lang, .. } => format!("voicemail {call} {lang:?}"),
+        Event::CallbackRequested {
+            call,
+            lang,
+            choices,
+            ..
+        } => {
+            format!("callback {call} {lang:?} choices={}", choices.len())
+        }
+        Event::IvrPath { call, steps } => format!("ivr-path {call} steps={}", steps.len()),
+    }
+}
+
+/// Keeps only trace lines containing one of `filters` (all lines when empty).
+fn check(harness: &Harness, filters: &[&str], expect: Expect) {
+    let trace: String = harness
+        .trace
+        .lines()
+        .filter(|line| filters.is_empty() || filters.iter().any(|filter| line.contains(filter)))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    expect.assert_eq(&trace);
+}
+
+#[test]
+fn options_garbage_and_registration() {
+    let mut h = Harness::new(MONDAY_10AM);
+    let options = h.request(
+        Method::Options,
+        "sip:127.0.0.1",
+        "probe",
+        AGENT1,
+        "<sip:127.0.0.1>",
+    );
+    h.sip(AGENT1, options);
+    h.raw(AGENT1, b"\x00\xffnot sip");
+    h.raw(
+        AGENT1,
+        b"INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5071;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: c\r\nCSeq: nope\r\n\r\n",
+    );
+    h.register("agent1", AGENT1, 600);
+    check(
+        &h,
+        &[],
+        expect![[r#"
+            000.000 127.0.0.1:5071 <- OPTIONS sip:127.0.0.1
+            000.000   -> 127.0.0.1:5071 200 OK (OPTIONS)
+            000.000   event queue administrative_services waiting=0 idle=0 staffed=0
+            000.000   event queue city_environment waiting=0 idle=0 staffed=0
+            000.000   event queue crisis waiting=0 idle=0 staffed=0
+            000.000   event queue general waiting=0 idle=0 staffed=0
+            000.000   event queue psychological_support waiting=0 idle=0 staffed=0
+            000.000   event queue social_services waiting=0 idle=0 staffed=0
+            000.000 127.0.0.1:5071 <- 9 bytes
+            000.000 127.0.0.1:5071 <- 153 bytes
+            000.000   -> 127.0.0.1:5071 400 Bad Request ()
+            000.000 127.0.0.1:5071 <- REGISTER sip:127.0.0.1
+            000.000   -> 127.0.0.1:5071 401 Unauthorized (REGISTER)
+            000.000 127.0.0.1:5071 <- REGISTER sip:127.0.0.1
+            000.000   -> 127.0.0.1:5071 200 OK (REGISTER)
+            000.000   event agent agent1 available registered=true
+            000.000   event queue administrative_services waiting=0 idle=1 staffed=1
+            000.000   event queue city_environment waiting=0 idle=1 staffed=1
+            000.000   event queue crisis waiting=0 idle=1 staffed=1
+            000.000   event queue general waiting=0 idle=1 staffed=1
+            000.000   event queue psychological_support waiting=0 idle=1 staffed=1
+            000.000   event queue social_services waiting=0 idle=1 staffed=1
+        "#]],
+    );
+}
+
+#[test]
+fn caller_reaches_an_agent_and_hangs_up() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.trace.clear();
+    let invite = h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.advance(3_000);
+    h.agent_replies(AGENT1, 180);
+    h.advance(2_000);
+    h.agent_replies(AGENT1, 200);
+    h.advance(60_000);
+    h.caller_bye(&invite);
+    h.agent_answers_request(AGENT1, Method::Bye, 200);
+    h.advance(12_000);
+    check(
+        &h,
+        &[
+            "<-",
+            "->",
+            "media",
+            "event ended",
+            "event answered",
+            "event agent",
+            "event started",
+        ],
+        expect![[r#"
+            000.000 127.0.0.1:5080 <- INVITE sip:080011800@127.0.0.1:5060
+            000.000   -> 127.0.0.1:5080 100 Trying (INVITE)
+            000.000   media open l2 c1 port 20000
+            000.000   event started c1 Caller
+            000.000   media configure l2 127.0.0.1:40000 Pcma/8 te Some(101)
+            000.000   event answered c1 Caller
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   -> 127.0.0.1:5080 200 OK (INVITE)
+            000.000 127.0.0.1:5080 <- ACK sip:civicline@127.0.0.1:5060
+            000.000 media PlayDone { leg: LegId(2), token: 1 }
+            000.000   media play l2 t2 [bg/main_menu en/language_offer]
+            000.000 media Digit { leg: LegId(2), digit: '1' }
+            000.000   media stop l2
+            000.000   media play l2 t3 [bg/connecting_social]
+            000.000 media PlayDone { leg: LegId(2), token: 3 }
+            000.000   media play l2 t4 [holdmusic]
+            000.000   media open l3 c1 port 20002
+            000.000   event started c1 Agent { agent: "agent1" }
+            000.000   event agent agent1 ringing registered=true
+            000.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            000.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            001.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            003.000 127.0.0.1:5071 <- 180 Ringing (INVITE)
+            005.000 127.0.0.1:5071 <- 200 OK (INVITE)
+            005.000   media stop l2
+            005.000   media configure l3 127.0.0.1:41000 Pcma/8 te Some(101)
+            005.000   media bridge l2 l3
+            005.000   event answered c1 Agent { agent: "agent1" }
+            005.000   -> 127.0.0.1:5071 ACK sip:agent@127.0.0.1:5071
+            005.000   event agent agent1 on_call registered=true
+            065.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            065.000   media close l3
+            065.000   event ended c1 Agent { agent: "agent1" } answered queue=social_services agent=agent1 wait=0 talk=60000
+            065.000   media close l2
+            065.000   event ended c1 Caller answered queue=social_services agent=agent1 wait=5000 talk=60000
+            065.000   -> 127.0.0.1:5080 200 OK (BYE)
+            065.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+            065.000   event agent agent1 wrap_up registered=true
+            065.000 127.0.0.1:5071 <- 200 OK (BYE)
+            075.000   event agent agent1 available registered=true
+        "#]],
+    );
+}
+
+#[test]
+fn ring_timeout_cancels_and_tries_the_next_agent() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.advance(1_000);
+    h.register("agent2", AGENT2, 600);
+    h.trace.clear();
+    h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '2',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT1, 180);
+    h.advance(15_000);
+    h.agent_answers_request(AGENT1, Method::Cancel, 200);
+    h.agent_replies(AGENT1, 487);
+    h.agent_replies(AGENT2, 180);
+    h.agent_replies(AGENT2, 200);
+    check(
+        &h,
+        &["5071", "5072", "event ended", "event agent", "bridge"],
+        expect![[r#"
+            001.000   event agent agent1 ringing registered=true
+            001.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            001.000 127.0.0.1:5071 <- 180 Ringing (INVITE)
+            016.000   event agent agent1 missed registered=true
+            016.000   event agent agent2 ringing registered=true
+            016.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            016.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            016.000 127.0.0.1:5071 <- 200 OK (CANCEL)
+            016.000 127.0.0.1:5071 <- 487 Request Terminated (INVITE)
+            016.000   -> 127.0.0.1:5071 ACK sip:agent1@127.0.0.1:5071
+            016.000   event ended c1 Agent { agent: "agent1" } no_answer queue=administrative_services agent=agent1 wait=0 talk=0
+            016.000 127.0.0.1:5072 <- 180 Ringing (INVITE)
+            016.000 127.0.0.1:5072 <- 200 OK (INVITE)
+            016.000   media bridge l2 l4
+            016.000   -> 127.0.0.1:5072 ACK sip:agent@127.0.0.1:5072
+            016.000   event agent agent2 on_call registered=true
+        "#]],
+    );
+}
+
+#[test]
+fn a_phone_that_unregisters_while_ringing_is_skipped_and_the_caller_keeps_waiting() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.trace.clear();
+    h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '0',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT1, 180);
+    h.advance(2_000);
+    h.register("agent1", AGENT1, 0);
+    h.agent_answers_request(AGENT1, Method::Cancel, 200);
+    h.agent_replies(AGENT1, 487);
+    h.advance(20_000);
+    h.register("agent2", AGENT2, 600);
+    check(
+        &h,
+        &[
+            "5071 INVITE",
+            "CANCEL",
+            "5072 INVITE",
+            "event ended",
+            "event agent",
+            "queue general",
+        ],
+        expect![[r#"
+            000.000   event agent agent1 ringing registered=true
+            000.000   event queue general waiting=1 idle=0 staffed=1
+            000.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            002.000   event agent agent1 available registered=false
+            002.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            002.000   event agent agent1 logged_out registered=false
+            002.000   event queue general waiting=1 idle=0 staffed=0
+            002.000 127.0.0.1:5071 <- 200 OK (CANCEL)
+            002.000   event ended c1 Agent { agent: "agent1" } no_answer queue=general agent=agent1 wait=0 talk=0
+            022.000   event agent agent2 available registered=true
+            022.000   event agent agent2 ringing registered=true
+            022.000   event queue general waiting=1 idle=0 staffed=1
+            022.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+        "#]],
+    );
+}
+
+#[test]
+fn agent_busy_or_unreachable_is_skipped() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.trace.clear();
+    h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '4',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT1, 486);
+    h.advance(6_000);
+    h.agent_replies(AGENT1, 503);
+    h.advance(40_000);
+    check(
+        &h,
+        &["5071", "event ended", "event agent"],
+        expect![[r#"
+            000.000   event agent agent1 ringing registered=true
+            000.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            000.000 127.0.0.1:5071 <- 486 Busy Here (INVITE)
+            000.000   -> 127.0.0.1:5071 ACK sip:agent1@127.0.0.1:5071
+            000.000   event ended c1 Agent { agent: "agent1" } no_answer queue=psychological_support agent=agent1 wait=0 talk=0
+            000.000   event agent agent1 missed registered=true
+            005.000   event agent agent1 available registered=true
+            005.000   event agent agent1 ringing registered=true
+            005.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            005.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            006.000 127.0.0.1:5071 <- 503 Service Unavailable (INVITE)
+            006.000   -> 127.0.0.1:5071 ACK sip:agent1@127.0.0.1:5071
+            006.000   event ended c1 Agent { agent: "agent1" } unreachable queue=psychological_support agent=agent1 wait=0 talk=0
+            006.000   event agent agent1 available registered=true
+            015.000   event agent agent1 available registered=true
+            015.000   event agent agent1 ringing registered=true
+            015.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            015.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            016.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            018.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            022.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            030.000   event agent agent1 missed registered=true
+            030.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            030.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            030.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            031.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            033.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            035.000   event agent agent1 available registered=true
+            035.000   event agent agent1 ringing registered=true
+            035.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            035.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            036.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            037.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            038.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            041.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+            042.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            045.500   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
+        "#]],
+    );
+}
+
+#[test]
+fn caller_hangs_up_while_queued_and_position_is_announced() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.trace.clear();
+    let invite = h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '3',
+    });
+    h.prompts_done();
+    h.advance(31_000);
+    h.caller_bye(&invite);
+    check(
+        &h,
+        &["play", "BYE", "event ended", "event queue city", "ivr-path"],
+        expect![[r#"
+            000.000   event queue city_environment waiting=0 idle=0 staffed=0
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   media play l2 t2 [bg/main_menu en/language_offer]
+            000.000   media play l2 t3 [bg/connecting_environment]
+            000.000   media play l2 t4 [holdmusic]
+            000.000   event queue city_environment waiting=1 idle=0 staffed=0
+            030.000   media play l2 t5 [bg/position_1 holdmusic]
+            031.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            031.000   event ivr-path c1 steps=3
+            031.000   event ended c1 Caller abandoned queue=city_environment agent=- wait=31000 talk=0
+            031.000   -> 127.0.0.1:5080 200 OK (BYE)
+            031.000   event queue city_environment waiting=0 idle=0 staffed=0
+        "#]],
+    );
+}
+
+#[test]
+fn after_hours_callback_and_crisis_flag() {
+    let mut h = Harness::new(SATURDAY_8PM);
+    h.call_in("0888123456");
+    h.prompts_done();
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '2',
+    });
+    h.prompts_done();
+    check(
+        &h,
+        &["play", "event callback", "event ended", "BYE"],
+        expect![[r#"
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   media play l2 t2 [bg/after_hours]
+            000.000   media play l2 t3 [bg/message_or_callback en/language_offer]
+            000.000   event callback c1 Bg choices=1
+            000.000   media play l2 t4 [bg/callback_booked]
+            000.000   event ended c1 Caller callback queue=- agent=- wait=0 talk=0
+            000.000   -> 127.0.0.1:5080 BYE sip:0888123456@127.0.0.1:5080
+        "#]],
+    );
+
+    let mut h = Harness::new(MONDAY_10AM);
+    h.switch.set_flag(0, "crisis", true);
+    h.call_in("0888123456");
+    h.prompts_done();
+    check(
+        &h,
+        &["play"],
+        expect![[r#"
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   media play l2 t2 [bg/crisis_announcement]
+        "#]],
+    );
+}
+
+#[test]
+fn voicemail_is_recorded_until_the_caller_hangs_up() {
+    let mut h = Harness::new(SATURDAY_8PM);
+    let invite = h.call_in("0888123456");
+    h.prompts_done();
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.advance(5_000);
+    h.caller_bye(&invite);
+    h.media(MediaEvent::Recorded {
+        leg: LegId(2),
+        wav: vec![0; 44],
+    });
+    check(
+        &h,
+        &["record", "save", "close", "event ended"],
+        expect![[r#"
+            000.000   media play l2 t4 [bg/record_message]
+            000.000   media record l2 120000ms
+            005.000   media stop-recording l2
+            005.000   event ended c1 Caller voicemail queue=- agent=- wait=0 talk=0
+            005.000   save recordings/voicemail-1772906405000-c1.wav (44 bytes) then voicemail c1 Bg
+            005.000   media close l2
+        "#]],
+    );
+}
+
+#[test]
+fn refused_calls() {
+    let mut h = Harness::new(MONDAY_10AM);
+    let mut wrong = h.request(
+        Method::Invite,
+        "sip:0700123@127.0.0.1",
+        "0888",
+        TRUNK,
+        "<sip:0700123@127.0.0.1>",
+    );
+    wrong.headers.push("Content-Type", "application/sdp");
+    wrong.body = b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".to_vec();
+    h.sip(TRUNK, wrong.clone());
+    let mut g729 = h.request(
+        Method::Invite,
+        "sip:080011800@127.0.0.1",
+        "0888",
+        TRUNK,
+        "<sip:080011800@127.0.0.1>",
+    );
+    g729.headers.push("Content-Type", "application/sdp");
+    g729.body = b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\n".to_vec();
+    h.sip(TRUNK, g729);
+    let stranger = "192.0.2.7:5060";
+    let mut outside = h.request(
+        Method::Invite,
+        "sip:080011800@127.0.0.1",
+        "0888",
+        stranger,
+        "<sip:080011800@127.0.0.1>",
+    );
+    outside.body = wrong.body.clone();
+    h.sip(stranger, outside);
+    check(
+        &h,
+        &["->"],
+        expect![[r#"
+            000.000   -> 127.0.0.1:5080 100 Trying (INVITE)
+            000.000   -> 127.0.0.1:5080 404 Not Found (INVITE)
+            000.000   -> 127.0.0.1:5080 100 Trying (INVITE)
+            000.000   -> 127.0.0.1:5080 488 Not Acceptable Here (INVITE)
+            000.000   -> 192.0.2.7:5060 100 Trying (INVITE)
+            000.000   -> 192.0.2.7:5060 407 Proxy Authentication Required (INVITE)
+        "#]],
+    );
+}
+
+#[test]
+fn reconcile_keeps_a_talking_agent_and_frees_nothing() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.call_in("0888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT1, 200);
+    h.trace.clear();
+    h.advance(45_000);
+    check(&h, &["event", "repaired"], expect![[r#""#]]);
+    assert_eq!(h.switch.snapshot().calls[0].phase, "talking");
+}
