@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql sip-tester baresip espeak-ng sox)
+packages=(postgresql sip-tester baresip espeak-ng sox chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -32,6 +32,42 @@ trap cleanup EXIT
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 echo "test.sh: PostgreSQL on 127.0.0.1:$pg_port"
 
+# A real SMTP server for the notification tests: aiosmtpd (PyPI) in a venv, storing what it
+# receives in a Maildir that the tests read. `notify`'s tests fail in CI without it.
+smtp_venv=${CIVICLINE_TEST_SMTP_VENV:-/tmp/civicline-smtp-venv}
+if [[ ! -x "$smtp_venv/bin/aiosmtpd" ]]; then
+    python3 -m venv "$smtp_venv" || {
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        python3 -m venv "$smtp_venv"
+    }
+    "$smtp_venv/bin/pip" install -q aiosmtpd
+fi
+smtp_dir=$(mktemp -d /tmp/civicline-smtp.XXXXXX)
+smtp_port=${CIVICLINE_TEST_SMTP_PORT:-55025}
+"$smtp_venv/bin/aiosmtpd" -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$smtp_dir/maildir" \
+    >"$smtp_dir/log" 2>&1 &
+smtp_pid=$!
+trap 'cleanup; kill "$smtp_pid" 2>/dev/null || true; rm -rf "$smtp_dir"' EXIT
+for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break
+    sleep 0.1
+done
+export TEST_SMTP_ADDR="127.0.0.1:$smtp_port" TEST_SMTP_MAILDIR="$smtp_dir/maildir"
+echo "test.sh: SMTP (aiosmtpd) on $TEST_SMTP_ADDR"
+
 # With no arguments, everything; otherwise what is asked, e.g. `-p store`.
 if (($# == 0)); then set -- --workspace; fi
 cargo nextest run --no-fail-fast "$@"
+
+# Open311 interoperability: public Open311 client libraries from PyPI against a running server
+# (tests/open311/run.sh). Part of the full run, and so of CI; a partial run (`-p store`) skips it.
+if [[ "$*" == "--workspace" || -n "${CI:-}" ]]; then
+    tests/open311/run.sh
+fi
+
+# The citizens' portal in headless Chromium (node + playwright-core + axe-core), against a
+# `civicline serve` on a free port (tests/portal/run.sh). Part of the full run and CI, or asked
+# for with CIVICLINE_BROWSER_TESTS=1.
+if [[ "$*" == "--workspace" || -n "${CI:-}" || -n "${CIVICLINE_BROWSER_TESTS:-}" ]]; then
+    tests/portal/run.sh
+fi

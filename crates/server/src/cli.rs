@@ -50,6 +50,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Print every prompt text as `lang<TAB>name<TAB>text` lines (scripts/prompts.sh reads them).
+    Prompts,
     /// Measure performance; see `civicline bench --help`.
     Bench {
         #[command(subcommand)]
@@ -173,8 +175,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import { file, common } => import(file, load_config(&common)?).await?,
         Command::Bench { command } => crate::bench::run(command).await?,
+        Command::Prompts => print_prompts(),
     }
     Ok(())
+}
+
+#[allow(clippy::print_stdout)] // The texts are the command's output.
+fn print_prompts() {
+    let ivr = ivr::demo_prompt_texts().into_iter().map(|(name, bg, en)| (name.to_owned(), bg.to_owned(), en.to_owned()));
+    for (name, bg, en) in ivr.chain(telephony::announcement_texts()) {
+        let clean = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        println!("bg\t{name}\t{}", clean(&bg));
+        println!("en\t{name}\t{}", clean(&en));
+    }
 }
 
 fn read_password() -> Result<String, Failure> {

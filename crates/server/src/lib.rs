@@ -9,4 +9,5 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod import;
+pub mod phone;
 pub mod serve;

@@ -15,6 +15,8 @@ pub struct Running {
     pub http_addr: SocketAddr,
     pub store: store::Store,
     pub demo_loaded: bool,
+    /// The phone switch, unless `[telephony] enabled = false`.
+    pub phone: Option<crate::phone::Phone>,
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
@@ -46,13 +48,28 @@ pub async fn start(
     let http_addr = listener.local_addr().context("read listener address")?;
     let state = web::AppState::new(store.clone(), config.web);
     let app = web::router(state);
+    // The notification worker: stops with the same token, awaited after the HTTP server.
+    let notifier = tokio::spawn(notify::run(store.clone(), config.notify, shutdown.clone()));
+    // The phone switch: stops with the same token, awaited after the HTTP server.
+    let (phone, switch) = match config.telephony {
+        Some(telephony) => {
+            let (phone, task) = crate::phone::start(telephony, store.clone(), shutdown.clone()).await?;
+            (Some(phone), Some(task))
+        }
+        None => (None, None),
+    };
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
-            .context("serve http")
+            .context("serve http");
+        let _ = notifier.await;
+        if let Some(switch) = switch {
+            let _ = switch.await;
+        }
+        served
     });
-    Ok(Running { http_addr, store, demo_loaded, task })
+    Ok(Running { http_addr, store, demo_loaded, phone, task })
 }
 
 /// Runs until Ctrl-C or SIGTERM, printing where to open the contact centre.
@@ -101,6 +118,9 @@ fn print_welcome(running: &Running, database: &str) {
     println!(
         "  curl -s {url}/api/v1/cases -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"category\":\"social-help\",\"channel\":\"phone\",\"description\":\"Нужда от помощ\"}}'"
     );
+    if let Some(phone) = &running.phone {
+        crate::phone::print_welcome(phone);
+    }
     if running.demo_loaded {
         println!();
         println!("The Plovdiv demo was loaded into this new database.");

@@ -78,8 +78,14 @@ macro_rules! dispatch {
 }
 
 // Areas that add their own `impl Store` blocks; declared after `dispatch!` so they can use it.
+pub mod calls;
 mod open311;
 mod outbox;
+
+pub use outbox::{ClaimedNotification, NOTIFIED_EVENT_KINDS, NotificationChannel, NotificationOutcome,
+    OutboxRow};
+pub use open311::{AttributeDatatype, AttributeValue, CaseAttribute, CategoryAttribute, NewOpen311Key,
+    NewOpen311Request, Open311Filter, Open311Key, Open311Request, PublicEvent};
 
 impl Store {
     /// Opens (creating if needed) and migrates the database.

@@ -6,12 +6,14 @@
 //! [`Error`], with a stable code per variant.
 
 mod api;
+mod attachments;
 mod auth;
 mod error;
 mod metrics;
 mod open311;
 mod openapi;
 mod portal;
+mod register;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use axum::routing::get;
 pub use auth::hash_password;
 pub use error::Error;
 pub use metrics::Metrics;
+pub use portal::Config as PortalConfig;
 
 /// What the web layer needs to know, validated by the server's configuration stage.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub struct Config {
     /// Whether session cookies carry the `Secure` flag (off for plain-HTTP demos).
     pub secure_cookies: bool,
     pub calendar: calendar::Calendar,
+    /// The citizens' portal.
+    pub portal: PortalConfig,
 }
 
 /// Shared state of every handler; cheap to clone.
@@ -66,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::prometheus))
         .nest("/api/v1", api::router(&state))
         .nest("/open311/v2", open311::router())
-        .merge(portal::router())
+        .merge(portal::router(&state))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -83,6 +83,17 @@ pub(crate) fn spec() -> Value {
     let mut openapi = op("This document", None, (200, ""), &[]);
     openapi["security"] = json!([]);
     openapi["responses"]["200"] = json!({"description": "the OpenAPI document", "content": {"application/json": {}}});
+    let mut list_calls = op("Call detail records from the phone switch, newest first (supervisor)", None, (200, "CallPage"), &[400, 401, 403, 422]);
+    list_calls["parameters"] = json!([
+        query_param("from", json!({"type": "string", "format": "date"}), "started on or after (Sofia date)"),
+        query_param("to", json!({"type": "string", "format": "date"}), "started on or before (Sofia date)"),
+        query_param("queue", json!({"type": "string"}), "queue name"),
+        query_param("agent", json!({"type": "string"}), "agent SIP user name"),
+        query_param("outcome", json!({"type": "string", "enum": ["answered", "abandoned", "ivr", "voicemail", "callback", "rejected", "no_answer", "unreachable", "failed"]}), "how the leg ended"),
+        query_param("leg", json!({"type": "string", "enum": ["caller", "agent"]}), "the caller's leg (one per call) or legs to agents"),
+        query_param("cursor", json!({"type": "string"}), "next_cursor of the previous page"),
+        query_param("limit", json!({"type": "integer", "minimum": 1, "maximum": 500}), "page size, default 50"),
+    ]);
     let mut login = op("Log in; returns a bearer token and sets a session cookie", Some("Login"), (200, "LoginResult"), &[400, 401]);
     login["security"] = json!([]);
 
@@ -130,6 +141,7 @@ pub(crate) fn spec() -> Value {
                 "get": download
             },
             "/citizens": {"get": citizens},
+            "/calls": {"get": list_calls},
             "/institutions": {
                 "get": op("All institutions", None, (200, "InstitutionList"), &[401]),
                 "post": op("Add an institution (admin)", Some("InstitutionInput"), (201, "Institution"), &[400, 401, 403, 409, 422])
@@ -145,6 +157,19 @@ pub(crate) fn spec() -> Value {
             "/users": {
                 "get": op("All users (admin)", None, (200, "UserList"), &[401, 403]),
                 "post": op("Add a user (admin)", Some("UserInput"), (201, "User"), &[400, 401, 403, 409, 422])
+            },
+            "/open311/keys": {
+                "get": op("All Open311 client API keys, without the keys (admin)", None, (200, "Open311KeyList"), &[401, 403]),
+                "post": op("Issue an Open311 API key; the key is shown only in this answer (admin)", Some("Open311KeyInput"), (201, "Open311IssuedKey"), &[400, 401, 403, 422])
+            },
+            "/open311/keys/{id}": {
+                "parameters": [path_param("id", "key id")],
+                "put": op("Revoke or re-enable an Open311 API key (admin)", Some("Open311KeyChange"), (200, "Open311Key"), &[400, 401, 403, 404])
+            },
+            "/categories/{code}/attributes": {
+                "parameters": [path_param("code", "category code")],
+                "get": op("A category's Open311 service attributes, in form order", None, (200, "ServiceAttributeList"), &[401, 404]),
+                "put": op("Replace all of a category's Open311 service attributes (admin)", Some("ServiceAttributeList"), (200, "ServiceAttributeList"), &[400, 401, 403, 404, 422])
             }
         },
         "components": {
@@ -160,7 +185,7 @@ pub(crate) fn spec() -> Value {
 fn schemas() -> Value {
     let text = json!({"type": "string"});
     let nullable_text = json!({"type": ["string", "null"]});
-    json!({
+    let mut schemas = json!({
         "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
@@ -206,6 +231,11 @@ fn schemas() -> Value {
             "working_days_left": {"type": "integer"}}},
         "CaseSummary": {"type": "object", "properties": {"id": {"type": "integer"}, "reference": text, "channel": text,
             "category_id": {"type": "integer"}, "status": text, "received_on": text, "created_at": {"type": "integer"}, "next_deadline": nullable_text}},
+        "CallRecord": {"type": "object", "properties": {"id": {"type": "integer"}, "call": {"type": "string", "description": "the switch's call id; shared by a call's legs"},
+            "leg": {"type": "string", "enum": ["caller", "agent"]}, "agent": nullable_text, "caller": {"type": ["string", "null"], "description": "the caller's number (personal data)"},
+            "queue": nullable_text, "started_at": {"type": "integer"}, "answered_at": {"type": ["integer", "null"]}, "ended_at": {"type": "integer"},
+            "wait_ms": {"type": "integer"}, "talk_ms": {"type": "integer"}, "outcome": text}},
+        "CallPage": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CallRecord"}}, "next_cursor": nullable_text}},
         "CasePage": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}, "next_cursor": nullable_text}},
         "NewEvent": {"type": "object", "additionalProperties": false, "required": ["kind", "body"], "properties": {
             "kind": {"type": "string", "enum": ["public_update", "note"]}, "body": text, "institution": text}},
@@ -243,5 +273,37 @@ fn schemas() -> Value {
         "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": text, "display_name": text,
             "role": text, "institution_id": {"type": ["integer", "null"]}, "active": {"type": "boolean"}}},
         "UserList": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}
+    });
+    // One `json!` per area: a single literal this large exceeds the macro recursion limit.
+    if let (Some(all), Value::Object(open311)) = (schemas.as_object_mut(), open311_schemas()) {
+        all.extend(open311);
+    }
+    schemas
+}
+
+/// The Open311 administration: API keys and service attributes.
+fn open311_schemas() -> Value {
+    let text = json!({"type": "string"});
+    let nullable_text = json!({"type": ["string", "null"]});
+    json!({
+        "Open311KeyInput": {"type": "object", "additionalProperties": false, "required": ["client_name"], "properties": {"client_name": text}},
+        "Open311KeyChange": {"type": "object", "additionalProperties": false, "required": ["active"], "properties": {"active": {"type": "boolean"}}},
+        "Open311Key": {"type": "object", "properties": {"id": {"type": "integer"}, "client_name": text,
+            "key_prefix": {"type": "string", "description": "the key's first characters"}, "active": {"type": "boolean"},
+            "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "last_used_at": {"type": ["integer", "null"]}}},
+        "Open311IssuedKey": {"allOf": [{"$ref": "#/components/schemas/Open311Key"},
+            {"type": "object", "properties": {"key": {"type": "string", "description": "the API key; shown only once"}}}]},
+        "Open311KeyList": {"type": "array", "items": {"$ref": "#/components/schemas/Open311Key"}},
+        "ServiceAttribute": {"type": "object", "additionalProperties": false, "required": ["code", "datatype", "description_bg", "description_en"], "properties": {
+            "code": {"type": "string", "description": "letters, digits, '-' or '_'"},
+            "datatype": {"type": "string", "enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]},
+            "variable": {"type": "boolean", "description": "false: text shown to the user, no input; default true"},
+            "required": {"type": "boolean"},
+            "order": {"type": "integer", "minimum": 1, "description": "position in the form; defaults to the position in the list"},
+            "description_bg": text, "description_en": text,
+            "datatype_description_bg": nullable_text, "datatype_description_en": nullable_text,
+            "values": {"type": "array", "description": "the options of a list attribute", "items": {"type": "object", "additionalProperties": false,
+                "required": ["key", "name_bg", "name_en"], "properties": {"key": text, "name_bg": text, "name_en": text}}}}},
+        "ServiceAttributeList": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceAttribute"}}
     })
 }

@@ -83,6 +83,7 @@ pub(crate) async fn test_state() -> AppState {
         session_ttl_seconds: 3600,
         secure_cookies: false,
         calendar: calendar::Calendar::bulgaria(),
+        portal: crate::portal::test_config(),
     };
     AppState::new(store, config)
 }

@@ -17,6 +17,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 fn config_for(dir: &std::path::Path) -> civicline::config::Config {
     let mut file = civicline::config::ConfigFile::default();
     file.server.listen = "127.0.0.1:0".into();
+    file.telephony.sip_listen = "127.0.0.1:0".into();
     file.server.data_dir = dir.to_owned();
     civicline::config::Config::parse_and_validate(file, None).unwrap()
 }
@@ -166,7 +167,7 @@ fn spawn_server(config: &std::path::Path) -> (std::process::Child, std::net::Soc
 async fn acknowledged_cases_survive_a_kill() {
     let dir = temp_dir("kill");
     let config = dir.join("civicline.toml");
-    std::fs::write(&config, format!("[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n", dir.display().to_string())).unwrap();
+    std::fs::write(&config, format!("[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n[telephony]\nsip_listen = \"127.0.0.1:0\"\n", dir.display().to_string())).unwrap();
     let (mut child, addr) = spawn_server(&config);
     let token = login(addr, "agent", civicline::demo::DEMO_PASSWORD).await.expect("demo login");
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -14,14 +14,14 @@ fn unique_name() -> String {
     format!("civicline_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-async fn sqlite() -> Store {
+pub(crate) async fn sqlite() -> Store {
     let dir = std::env::temp_dir().join(unique_name());
     std::fs::create_dir_all(&dir).expect("create temp dir");
     Store::open(&Location::SqliteFile(dir.join("test.db"))).await.expect("open sqlite")
 }
 
 /// A fresh PostgreSQL database, or `None` when no server is configured.
-async fn postgres() -> Option<Store> {
+pub(crate) async fn postgres() -> Option<Store> {
     let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
     let name = unique_name();
     let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
@@ -57,6 +57,7 @@ macro_rules! contract {
         }
     };
 }
+pub(crate) use contract;
 
 contract!(
     institutions_and_categories,
@@ -95,13 +96,13 @@ fn institution(code: &str) -> NewInstitution {
     }
 }
 
-struct Fixture {
-    social: Institution,
-    directorate: Institution,
-    category: Category,
+pub(crate) struct Fixture {
+    pub(crate) social: Institution,
+    pub(crate) directorate: Institution,
+    pub(crate) category: Category,
 }
 
-async fn fixture(store: &Store) -> Fixture {
+pub(crate) async fn fixture(store: &Store) -> Fixture {
     let social = store.create_institution(&institution("social")).await.unwrap();
     let mut directorate = institution("asd");
     directorate.kind = InstitutionKind::CentralBody;
@@ -122,7 +123,7 @@ async fn fixture(store: &Store) -> Fixture {
     Fixture { social, directorate, category }
 }
 
-fn new_case(fixture: &Fixture, description: &str) -> NewCase {
+pub(crate) fn new_case(fixture: &Fixture, description: &str) -> NewCase {
     NewCase {
         prefix: "PLV".into(),
         year: 2026,

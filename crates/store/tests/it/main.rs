@@ -1,3 +1,5 @@
 //! The store's integration tests: one contract suite, run against every backend.
 
 mod contract;
+mod open311;
+mod outbox;

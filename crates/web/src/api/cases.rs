@@ -1,7 +1,5 @@
 //! Cases: registration, reading, listing, history, assignments, attachments, citizen look-up.
 
-use std::path::PathBuf;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -9,20 +7,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use calendar::{Date, Timestamp};
-use domain::{AssignmentStatus, CaseStatus, Channel, Proceeding, Staff, SubmissionKind};
+use domain::{AssignmentStatus, CaseStatus, Channel, Staff};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Page, optional_text, required_text, trimmed};
-use crate::auth::{Auth, hex, random_token};
+use crate::attachments::{attachment_path, sniff_content_type, write_durably};
+use crate::auth::{Auth, hex};
+use crate::register::{CitizenDetails, Location, Registration, deadline_for, register, today};
 use crate::{AppState, Error};
-
-/// Today's date in Sofia.
-fn today() -> Date {
-    Timestamp::from_unix_millis(store::now())
-        .map(|now| now.to_sofia().date)
-        .unwrap_or(Date::MIN)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -191,67 +184,6 @@ async fn visible_case(state: &AppState, staff: &Staff, reference: &str) -> Resul
     Ok(case)
 }
 
-fn deadline_for(
-    state: &AppState,
-    category: &store::Category,
-    kind: SubmissionKind,
-    received_on: Date,
-) -> Result<String, Error> {
-    let rule = category
-        .deadline_rule
-        .as_deref()
-        .and_then(domain::parse_deadline_rule)
-        .unwrap_or_else(|| domain::default_deadline(kind));
-    rule.due(&state.config.calendar, received_on)
-        .map(|date| date.to_string())
-        .ok_or_else(|| Error::invalid("received_on", "the deadline falls outside the calendar"))
-}
-
-fn validate_location(location: Option<LocationInput>) -> Result<LocationInput, Error> {
-    let location = location.unwrap_or(LocationInput { address: None, district: None, lat: None, lon: None });
-    match (location.lat, location.lon) {
-        (None, None) => {}
-        (Some(lat), Some(lon)) => {
-            if !(-90.0..=90.0).contains(&lat) || !lat.is_finite() {
-                return Err(Error::invalid("location.lat", "must be between -90 and 90"));
-            }
-            if !(-180.0..=180.0).contains(&lon) || !lon.is_finite() {
-                return Err(Error::invalid("location.lon", "must be between -180 and 180"));
-            }
-        }
-        _ => return Err(Error::invalid("location", "give both lat and lon, or neither")),
-    }
-    Ok(LocationInput {
-        address: optional_text("location.address", location.address, 500)?,
-        district: optional_text("location.district", location.district, 100)?,
-        lat: location.lat,
-        lon: location.lon,
-    })
-}
-
-fn validate_citizen(citizen: Option<CitizenInput>) -> Result<Option<store::NewCitizen>, Error> {
-    let Some(citizen) = citizen else { return Ok(None) };
-    let name = optional_text("citizen.name", citizen.name, 200)?;
-    let phone = match trimmed(citizen.phone) {
-        None => None,
-        Some(phone) => Some(
-            domain::normalize_phone(&phone)
-                .ok_or_else(|| Error::invalid("citizen.phone", "not a phone number"))?,
-        ),
-    };
-    let email = optional_text("citizen.email", citizen.email, 254)?;
-    if let Some(email) = &email {
-        let valid = email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
-        if !valid {
-            return Err(Error::invalid("citizen.email", "not an e-mail address"));
-        }
-    }
-    if name.is_none() && phone.is_none() && email.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(store::NewCitizen { name, phone, email, consent_contact: citizen.consent_contact }))
-}
-
 pub(crate) async fn create(
     State(state): State<AppState>,
     Auth(staff): Auth,
@@ -260,78 +192,36 @@ pub(crate) async fn create(
     let input = body?.0;
     let channel = Channel::parse(input.channel.trim())
         .ok_or_else(|| Error::invalid("channel", "use phone, portal, email, walk_in, api or open311"))?;
-    let description = required_text("description", &input.description, 10_000)?;
-    let category = state
-        .store
-        .category_by_code(input.category.trim())
-        .await?
-        .filter(|c| c.active)
-        .ok_or_else(|| Error::invalid("category", "no such category"))?;
-    let submission_kind = match trimmed(input.submission_kind) {
-        None => category.submission_kind,
-        Some(kind) => SubmissionKind::parse(&kind)
-            .ok_or_else(|| Error::invalid("submission_kind", "unknown submission kind"))?,
-    };
-    let received_on = match trimmed(input.received_on) {
-        None => today(),
-        Some(text) => {
-            let date: Date = text.parse().map_err(|_| Error::invalid("received_on", "use YYYY-MM-DD"))?;
-            if date > today() {
-                return Err(Error::invalid("received_on", "must not be in the future"));
-            }
-            date
-        }
-    };
-    let location = validate_location(input.location)?;
-    let citizen = validate_citizen(input.citizen)?;
-    // АПК art. 111(4): without a name and a way to answer, it is information, not a proceeding.
-    let identified = citizen
-        .as_ref()
-        .is_some_and(|c| c.name.is_some() && (c.phone.is_some() || c.email.is_some()));
-    let proceeding = Proceeding::for_submitter(identified);
-    let deadline = deadline_for(&state, &category, submission_kind, received_on)?;
-    if category.institutions.is_empty() {
-        return Err(Error::Rule("the category routes to no institution".into()));
-    }
-    let assignments: Vec<store::NewAssignment> = category
-        .institutions
-        .iter()
-        .map(|id| store::NewAssignment { institution_id: *id, deadline: deadline.clone() })
-        .collect();
-    let tracking_code = random_token(8);
-    let new = store::NewCase {
-        prefix: state.config.reference_prefix.clone(),
-        year: received_on.year().max(today().year()),
+    let registration = Registration {
+        category: input.category,
+        description: input.description,
         channel,
-        category_id: category.id,
-        submission_kind,
-        proceeding,
-        description: description.clone(),
-        address: location.address.clone(),
-        district: location.district.clone(),
-        latitude: location.lat,
-        longitude: location.lon,
-        citizen: citizen.clone(),
-        received_on: received_on.to_string(),
-        assignments: assignments.clone(),
+        submission_kind: input.submission_kind,
+        location: input.location.map(|l| Location { address: l.address, district: l.district, lat: l.lat, lon: l.lon }),
+        citizen: input.citizen.map(|c| CitizenDetails {
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            consent_contact: c.consent_contact,
+        }),
+        received_on: input.received_on,
         actor_user_id: Some(staff.user_id),
-        tracking_code: tracking_code.clone(),
     };
-    let created = state.store.create_case_fast(new).await?;
-    tracing::info!(case.id = created.id, case.channel = channel.as_str(), "case registered");
+    let registered = register(&state, registration).await?;
     // Built from what was committed, without reading it back: the writer acknowledged it durable.
     let today = today();
     let now = store::now();
+    let location = registered.location;
     let dto = CaseDto {
-        id: created.id,
-        reference: created.reference,
-        tracking_code: Some(tracking_code),
+        id: registered.created.id,
+        reference: registered.created.reference,
+        tracking_code: Some(registered.tracking_code),
         channel: channel.as_str(),
-        category_id: category.id,
-        submission_kind: submission_kind.as_str(),
-        proceeding: proceeding.as_str(),
+        category_id: registered.category.id,
+        submission_kind: registered.submission_kind.as_str(),
+        proceeding: registered.proceeding.as_str(),
         status: CaseStatus::New.as_str(),
-        description,
+        description: registered.description,
         location: LocationDto {
             address: location.address,
             district: location.district,
@@ -339,9 +229,10 @@ pub(crate) async fn create(
             lon: location.lon,
         },
         citizen: None,
-        received_on: received_on.to_string(),
+        received_on: registered.received_on.to_string(),
         created_at: now,
-        assignments: assignments
+        assignments: registered
+            .assignments
             .iter()
             .map(|a| {
                 let deadline: Option<Date> = a.deadline.parse().ok();
@@ -624,23 +515,6 @@ pub(crate) async fn add_assignment(
     Ok((StatusCode::CREATED, Json(case_dto(&state, case, None))))
 }
 
-/// File types accepted as attachments, recognised by their first bytes, never by name.
-fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
-        Some("audio/wav")
-    } else {
-        None
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UploadQuery {
@@ -670,31 +544,6 @@ fn attachment_dto(a: store::Attachment) -> AttachmentDto {
         public: a.public,
         created_at: a.created_at,
     }
-}
-
-/// Where a content-addressed file lives: `attachments/ab/abcdef…`.
-fn attachment_path(state: &AppState, sha256: &str) -> PathBuf {
-    state.config.attachments_dir.join(&sha256[..2]).join(sha256)
-}
-
-/// Writes a file durably: to a temporary name, fsync, rename, fsync the directory.
-async fn write_durably(path: PathBuf, bytes: Bytes) -> std::io::Result<()> {
-    tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        if path.exists() {
-            return Ok(()); // content-addressed: the same bytes are already there
-        }
-        let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent directory"))?;
-        std::fs::create_dir_all(dir)?;
-        let temp = dir.join(format!(".upload-{}", random_token(8)));
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })
-    .await
-    .map_err(std::io::Error::other)?
 }
 
 pub(crate) async fn upload_attachment(

@@ -1,7 +1,9 @@
 //! The REST API under `/api/v1`: routes, JSON shapes and their conversions.
 
 mod admin;
+mod calls;
 mod cases;
+mod open311_keys;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -34,10 +36,14 @@ pub(crate) fn routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppSta
         ),
         ("/attachments/{id}", get(cases::download_attachment)),
         ("/citizens", get(cases::citizens_by_phone)),
+        ("/calls", get(calls::list)),
         ("/institutions", get(admin::list_institutions).post(admin::create_institution)),
         ("/institutions/{code}", put(admin::update_institution)),
         ("/categories", get(admin::list_categories).post(admin::create_category)),
         ("/users", get(admin::list_users).post(admin::create_user)),
+        ("/open311/keys", get(open311_keys::list_keys).post(open311_keys::issue_key)),
+        ("/open311/keys/{id}", put(open311_keys::change_key)),
+        ("/categories/{code}/attributes", get(open311_keys::list_attributes).put(open311_keys::set_attributes)),
     ]
 }
 

@@ -1,0 +1,3 @@
+//! The notification worker's integration tests.
+
+mod worker;

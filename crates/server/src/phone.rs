@@ -1,0 +1,392 @@
+//! The phone switch in the server: the `[telephony]` section of the configuration file and its
+//! validation into a `telephony::Config`, starting the switch on bound sockets, and the task
+//! that writes its call detail records to the store.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ConfigError;
+
+/// The shipped prompts, next to this source tree (`prompts/` at the repository root).
+pub const SHIPPED_PROMPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../prompts");
+
+/// The demo agents' password.
+pub const DEMO_AGENT_PASSWORD: &str = "civicline-demo";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelephonySection {
+    pub enabled: bool,
+    pub sip_listen: String,
+    pub media_address: String,
+    pub rtp_ports: String,
+    pub number: String,
+    pub trunk_allow: Vec<String>,
+    pub realm: String,
+    pub prompts_dir: Option<PathBuf>,
+    pub recordings_dir: Option<PathBuf>,
+    pub hours: String,
+    pub media_threads: usize,
+    pub queues: Vec<QueueSection>,
+    pub agents: Vec<AgentSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSection {
+    pub name: String,
+    #[serde(default = "default_strategy")]
+    pub strategy: String,
+    #[serde(default = "default_ring_timeout")]
+    pub ring_timeout_s: u64,
+    #[serde(default = "default_wrapup")]
+    pub wrapup_s: u64,
+    #[serde(default = "default_max_wait")]
+    pub max_wait_s: u64,
+    #[serde(default = "default_overflow")]
+    pub overflow: String,
+    #[serde(default = "default_announce")]
+    pub announce_s: u64,
+}
+
+fn default_strategy() -> String {
+    "longest_idle".into()
+}
+fn default_ring_timeout() -> u64 {
+    20
+}
+fn default_wrapup() -> u64 {
+    15
+}
+fn default_max_wait() -> u64 {
+    300
+}
+fn default_overflow() -> String {
+    "ivr".into()
+}
+fn default_announce() -> u64 {
+    45
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSection {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub queues: Vec<String>,
+}
+
+impl std::fmt::Debug for AgentSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentSection")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("display_name", &self.display_name)
+            .field("queues", &self.queues)
+            .finish()
+    }
+}
+
+impl Default for TelephonySection {
+    fn default() -> TelephonySection {
+        let queue_names: Vec<String> = ivr::plovdiv_demo().references().queues.into_iter().collect();
+        let queues = queue_names
+            .iter()
+            .map(|name| QueueSection {
+                name: name.clone(),
+                strategy: default_strategy(),
+                ring_timeout_s: default_ring_timeout(),
+                wrapup_s: default_wrapup(),
+                max_wait_s: default_max_wait(),
+                overflow: default_overflow(),
+                announce_s: default_announce(),
+            })
+            .collect();
+        let agents = (1..=4)
+            .map(|n| AgentSection {
+                username: format!("agent{n}"),
+                password: DEMO_AGENT_PASSWORD.into(),
+                display_name: format!("Demo agent {n}"),
+                queues: queue_names.clone(),
+            })
+            .collect();
+        TelephonySection {
+            enabled: true,
+            sip_listen: "127.0.0.1:5060".into(),
+            media_address: "127.0.0.1".into(),
+            rtp_ports: "20000-20999".into(),
+            number: "080011800".into(),
+            trunk_allow: vec!["127.0.0.0/8".into()],
+            realm: "civicline".into(),
+            prompts_dir: None,
+            recordings_dir: None,
+            hours: "mon-fri 08:30-17:30".into(),
+            media_threads: 1,
+            queues,
+            agents,
+        }
+    }
+}
+
+/// The validated switch configuration and where SIP listens.
+#[derive(Debug)]
+pub struct PhoneConfig {
+    pub sip_listen: SocketAddr,
+    pub switch: telephony::Config,
+}
+
+fn problem(key: &str, text: impl Into<String>) -> ConfigError {
+    ConfigError { key: key.to_owned(), problem: text.into() }
+}
+
+/// Checks the `[telephony]` section; `None` when it is disabled.
+pub fn validate(
+    section: TelephonySection,
+    data_dir: &Path,
+    calendar: &calendar::Calendar,
+) -> Result<Option<PhoneConfig>, ConfigError> {
+    let TelephonySection {
+        enabled,
+        sip_listen,
+        media_address,
+        rtp_ports,
+        number,
+        trunk_allow,
+        realm,
+        prompts_dir,
+        recordings_dir,
+        hours,
+        media_threads,
+        queues,
+        agents,
+    } = section;
+    if !enabled {
+        return Ok(None);
+    }
+    let sip_listen: SocketAddr = sip_listen
+        .parse()
+        .map_err(|_| problem("telephony.sip_listen", format!("{sip_listen:?} is not an address like 127.0.0.1:5060")))?;
+    let media_address: IpAddr = media_address
+        .parse()
+        .map_err(|_| problem("telephony.media_address", format!("{media_address:?} is not an IP address")))?;
+    if media_address.is_unspecified() {
+        return Err(problem("telephony.media_address", "must be the address phones reach, not 0.0.0.0"));
+    }
+    let rtp_ports = telephony::PortRange::parse(&rtp_ports).map_err(|err| problem("telephony.rtp_ports", err))?;
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
+        return Err(problem("telephony.number", "must be digits only, like 080011800"));
+    }
+    let trunk_allow = trunk_allow
+        .iter()
+        .map(|text| telephony::Cidr::parse(text).map_err(|err| problem("telephony.trunk_allow", err)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if realm.trim().is_empty() {
+        return Err(problem("telephony.realm", "must not be empty"));
+    }
+    let hours = calendar::OpeningHours::parse(&hours).map_err(|err| problem("telephony.hours", err.to_string()))?;
+    if !(1..=64).contains(&media_threads) {
+        return Err(problem("telephony.media_threads", "must be between 1 and 64"));
+    }
+    let flow = ivr::plovdiv_demo();
+    let mut queue_configs = Vec::new();
+    for (index, queue) in queues.iter().enumerate() {
+        let key = |field: &str| format!("telephony.queues[{index}].{field}");
+        let QueueSection { name, strategy, ring_timeout_s, wrapup_s, max_wait_s, overflow, announce_s } = queue.clone();
+        let strategy = match strategy.as_str() {
+            "longest_idle" => telephony::config::Strategy::LongestIdle,
+            "round_robin" => telephony::config::Strategy::RoundRobin,
+            "fewest_calls" => telephony::config::Strategy::FewestCalls,
+            "least_talk_time" => telephony::config::Strategy::LeastTalkTime,
+            "ring_all" => telephony::config::Strategy::RingAll,
+            _ => {
+                return Err(problem(
+                    &key("strategy"),
+                    "use longest_idle, round_robin, fewest_calls, least_talk_time or ring_all",
+                ));
+            }
+        };
+        if !(5..=300).contains(&ring_timeout_s) {
+            return Err(problem(&key("ring_timeout_s"), "must be between 5 and 300"));
+        }
+        if wrapup_s > 3600 {
+            return Err(problem(&key("wrapup_s"), "must be at most 3600"));
+        }
+        let overflow = match overflow.as_str() {
+            "ivr" => telephony::QueueOverflow::Ivr,
+            other if queues.iter().any(|q| q.name == other && q.name != name) => {
+                telephony::QueueOverflow::Queue(other.to_owned())
+            }
+            _ => return Err(problem(&key("overflow"), "use ivr or the name of another queue")),
+        };
+        queue_configs.push(telephony::QueueConfig {
+            name,
+            strategy,
+            ring_timeout: Duration::from_secs(ring_timeout_s),
+            wrap_up: Duration::from_secs(wrapup_s),
+            max_wait: (max_wait_s > 0).then(|| Duration::from_secs(max_wait_s)),
+            overflow,
+            announce_interval: (announce_s > 0).then(|| Duration::from_secs(announce_s)),
+        });
+    }
+    for name in flow.references().queues {
+        if !queue_configs.iter().any(|queue| queue.name == name) {
+            return Err(problem("telephony.queues", format!("the IVR needs a queue named {name}")));
+        }
+    }
+    let mut agent_configs: Vec<telephony::AgentConfig> = Vec::new();
+    for (index, agent) in agents.iter().enumerate() {
+        let key = |field: &str| format!("telephony.agents[{index}].{field}");
+        let AgentSection { username, password, display_name, queues: agent_queues } = agent.clone();
+        let valid_user = !username.is_empty()
+            && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !valid_user {
+            return Err(problem(&key("username"), "use letters, digits, '.', '-' or '_'"));
+        }
+        if agent_configs.iter().any(|other| other.username == username) {
+            return Err(problem(&key("username"), format!("{username} is listed twice")));
+        }
+        if password.chars().count() < 8 {
+            return Err(problem(&key("password"), "must be at least 8 characters"));
+        }
+        if let Some(unknown) = agent_queues.iter().find(|queue| !queue_configs.iter().any(|q| &q.name == *queue)) {
+            return Err(problem(&key("queues"), format!("no queue named {unknown}")));
+        }
+        let display_name = if display_name.is_empty() { username.clone() } else { display_name };
+        agent_configs.push(telephony::AgentConfig { username, password, display_name, queues: agent_queues });
+    }
+    let switch = telephony::Config {
+        number,
+        trunk_allow,
+        realm,
+        media_address,
+        rtp_ports,
+        prompts_dir: prompts_dir.unwrap_or_else(|| PathBuf::from(SHIPPED_PROMPTS)),
+        recordings_dir: recordings_dir.unwrap_or_else(|| data_dir.join("recordings")),
+        hours,
+        calendar: calendar.clone(),
+        flow,
+        queues: queue_configs,
+        agents: agent_configs,
+        media_threads,
+        nonce_secret: random_bytes(),
+        rng_seed: u64::from_le_bytes(random_bytes().get(..8).and_then(|b| b.try_into().ok()).unwrap_or([7; 8])),
+    };
+    Ok(Some(PhoneConfig { sip_listen, switch }))
+}
+
+/// 32 bytes that differ per process start (std's randomly keyed hasher; no extra crate).
+fn random_bytes() -> Vec<u8> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = Vec::with_capacity(32);
+    for round in 0..4u64 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(round);
+        hasher.write_u128(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
+        );
+        out.extend_from_slice(&hasher.finish().to_le_bytes());
+    }
+    out
+}
+
+/// A running switch, as the server holds it.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    pub handle: telephony::Handle,
+    pub number: String,
+    pub sip_addr: SocketAddr,
+}
+
+/// Binds SIP on UDP and TCP and starts the switch and its CDR writer. The task finishes once
+/// the switch has stopped (after `shutdown`) and every record is written.
+pub async fn start(
+    config: PhoneConfig,
+    store: store::Store,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(Phone, tokio::task::JoinHandle<()>)> {
+    let udp = tokio::net::UdpSocket::bind(config.sip_listen)
+        .await
+        .with_context(|| format!("listen for SIP on udp {}", config.sip_listen))?;
+    let bound = udp.local_addr().context("read the SIP address")?;
+    let tcp = tokio::net::TcpListener::bind(bound)
+        .await
+        .with_context(|| format!("listen for SIP on tcp {bound}"))?;
+    let number = config.switch.number.clone();
+    let running = telephony::start(config.switch, udp, tcp, shutdown).await.context("start the phone switch")?;
+    let recorder = tokio::spawn(record_events(running.events, store));
+    let switch = running.task;
+    let task = tokio::spawn(async move {
+        let _ = switch.await;
+        let _ = recorder.await;
+    });
+    Ok((Phone { handle: running.handle, number, sip_addr: bound }, task))
+}
+
+/// Writes every call detail record to the store. Live state events are for the wallboard,
+/// which does not exist yet; voicemail and callback requests are logged (by call id only)
+/// until the case glue takes them.
+async fn record_events(mut events: tokio::sync::mpsc::Receiver<telephony::Event>, store: store::Store) {
+    while let Some(event) = events.recv().await {
+        match event {
+            telephony::Event::CallEnded(cdr) => {
+                let record = store::calls::NewCallRecord {
+                    call_ref: cdr.call.to_string(),
+                    leg: match cdr.leg {
+                        telephony::LegKind::Caller => "caller".into(),
+                        telephony::LegKind::Agent { .. } => "agent".into(),
+                    },
+                    agent: cdr.agent,
+                    caller: cdr.caller,
+                    queue: cdr.queue,
+                    started_at: cdr.started_at,
+                    answered_at: cdr.answered_at,
+                    ended_at: cdr.ended_at,
+                    wait_ms: i64::try_from(cdr.wait_ms).unwrap_or(i64::MAX),
+                    talk_ms: i64::try_from(cdr.talk_ms).unwrap_or(i64::MAX),
+                    outcome: cdr.outcome.as_str().into(),
+                };
+                if let Err(error) = store.insert_call_record(&record).await {
+                    tracing::error!(call.id = %cdr.call, %error, "call record not stored");
+                }
+            }
+            telephony::Event::VoicemailRecorded { call, path, .. } => {
+                tracing::info!(call.id = %call, path = %path.display(), "voicemail recorded");
+            }
+            telephony::Event::CallbackRequested { call, .. } => {
+                tracing::info!(call.id = %call, "callback requested");
+            }
+            telephony::Event::CallStarted { .. }
+            | telephony::Event::CallAnswered { .. }
+            | telephony::Event::QueueState(_)
+            | telephony::Event::AgentState(_)
+            | telephony::Event::IvrPath { .. } => {}
+        }
+    }
+}
+
+/// How to call in, for the serve welcome text.
+#[allow(clippy::print_stdout)] // Part of the welcome text.
+pub fn print_welcome(phone: &Phone) {
+    let sip = phone.sip_addr;
+    let host = sip.ip();
+    println!();
+    println!("Phone switch: SIP on udp/tcp {sip}, demo number {}", phone.number);
+    println!("  Agent phones register as agent1..agent4 (password {DEMO_AGENT_PASSWORD:?}); registering logs");
+    println!("  the agent in to every demo queue. A baresip account line (~/.baresip/accounts):");
+    println!("    <sip:agent1@{host}:{}>;auth_pass={DEMO_AGENT_PASSWORD};regint=300", sip.port());
+    println!("  Call the contact centre from another softphone on this machine (loopback is a trunk):");
+    println!("    sip:{}@{sip}", phone.number);
+    println!("  Working hours mon-fri 08:30-17:30 (Sofia time, Bulgarian holidays closed); after hours");
+    println!("  the caller can leave a message or ask for a callback. Press 1-4 or 0 in the main menu.");
+    println!("  Call records: GET /api/v1/calls (supervisor or admin login)");
+}
+
+#[cfg(test)]
+mod tests;
