@@ -101,6 +101,7 @@ fn print_welcome(running: &Running, database: &str) {
     let url = format!("http://{}", running.http_addr);
     println!("civicline is running ({database})");
     println!();
+    println!("  Portal:    {url}/   (citizens; Bulgarian first, English with ?lang=en)");
     println!("  API:       {url}/api/v1/openapi.json");
     println!("  Health:    {url}/healthz   Metrics: {url}/metrics");
     println!();
