@@ -71,3 +71,11 @@ fi
 if [[ "$*" == "--workspace" || -n "${CI:-}" || -n "${CIVICLINE_BROWSER_TESTS:-}" ]]; then
     tests/portal/run.sh
 fi
+
+# SIP interoperability: SIPp callers and agent phones (digest REGISTER, RFC 4733 DTMF, ring-out
+# to a second agent, abandoned calls) and baresip on both sides with real audio checked by a
+# Goertzel detector, against a `civicline serve` on free loopback ports (tests/sip/run.sh).
+# Part of the full run and CI.
+if [[ "$*" == "--workspace" || -n "${CI:-}" ]]; then
+    tests/sip/run.sh
+fi

@@ -22,6 +22,10 @@ cat > "$work/civicline.toml" <<TOML
 [server]
 listen = "127.0.0.1:$port"
 data_dir = "$work/data"
+
+# No phone switch here: it would take SIP port 5060 from anything else on the machine.
+[telephony]
+enabled = false
 TOML
 
 # The server runs on SQLite in the temporary directory, whatever the environment says.

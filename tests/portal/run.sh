@@ -25,6 +25,10 @@ cat > "$work/civicline.toml" <<TOML
 listen = "127.0.0.1:$port"
 data_dir = "$work/data"
 
+# No phone switch here: it would take SIP port 5060 from anything else on the machine.
+[telephony]
+enabled = false
+
 [portal]
 posts_per_minute = 200
 

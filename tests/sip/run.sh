@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# SIP interoperability: peers we did not write against a real `civicline serve` on free loopback
+# ports with a temporary data directory. SIPp (Debian `sip-tester`) plays callers from the trunk
+# and agent phones that register with digest credentials; baresip is a real softphone on both
+# sides with audio files, checked with a Goertzel detector. Called by scripts/test.sh.
+#
+# The test configuration keeps the line open around the clock (date entries win over holidays),
+# rings an agent for 5 s, has no wrap-up, and replaces the prompts with 0.4 s tones so a call
+# reaches the main menu in about a second (the shipped privacy notice alone is 14 s; digits are
+# only taken in menus).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=tests/sip
+helper="python3 $here/sip_helper.py"
+
+for tool in sipp baresip sox; do
+    command -v "$tool" >/dev/null || { echo "sip: $tool is not installed (scripts/test.sh installs it)" >&2; exit 1; }
+done
+pcap_dir=$(dirname "$(dpkg -L sip-tester 2>/dev/null | grep '/g711a\.pcap$' | head -1)")
+[[ -f "$pcap_dir/g711a.pcap" ]] || pcap_dir=/usr/share/sip-tester
+
+# CIVICLINE_BINARY: test an already built civicline instead of building the debug one.
+binary=${CIVICLINE_BINARY:-}
+if [[ -z "$binary" ]]; then
+    cargo build --quiet -p civicline --bin civicline
+    target_dir=$(cargo metadata --format-version 1 --no-deps \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    binary="$target_dir/debug/civicline"
+fi
+
+work=$(mktemp -d /tmp/civicline-sip.XXXXXX)
+mkdir -p "$work/logs"
+read -r http_port sip_port rtp_first < <($helper ports 400)
+url="http://127.0.0.1:$http_port"
+$helper prompts prompts "$work/prompts"
+config=$($helper config "$work" "$http_port" "$sip_port" "$rtp_first" $((rtp_first + 399)) 4 "$work/prompts")
+for scenario in "$here"/*.xml; do
+    sed -e "s|SIPP_PCAP_DIR|$pcap_dir|g" -e "s|DTMF_AT|2000|g" "$scenario" >"$work/$(basename "$scenario")"
+done
+
+env -u CIVICLINE_DATABASE_URL -u CIVICLINE_CONFIG RUST_LOG=${RUST_LOG:-info} \
+    "$binary" serve --config "$config" >"$work/server.log" 2>&1 &
+server=$!
+children=()
+stop() {
+    for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    if [[ -n "${CIVICLINE_SIP_KEEP:-}" ]]; then echo "sip: kept $work"; else rm -rf "$work"; fi
+}
+trap stop EXIT
+$helper wait-http "$url"
+CIVICLINE_TOKEN=$($helper token "$url")
+export CIVICLINE_TOKEN
+echo "sip: civicline serve on $url, SIP udp/tcp 127.0.0.1:$sip_port, RTP $rtp_first-$((rtp_first + 399))"
+
+passed=0
+failed=0
+failures=()
+pass() { passed=$((passed + 1)); echo "sip: ok   $1"; }
+fail() {
+    failed=$((failed + 1)); failures+=("$1"); echo "sip: FAIL $1${2:+: $2}"
+}
+
+free_udp() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# A free even media port with its odd neighbour free too (SIPp uses port and port + 2 for video).
+free_media() { python3 "$here/sip_helper.py" ports 4 | awk '{print $3}'; }
+
+# sipp_agent NAME USER OOC_SCENARIO HOLD_MS: an agent phone in the background; sets agent_pid.
+sipp_agent() {
+    local name=$1 user=$2 ooc=$3 hold=$4
+    (cd "$work/logs" && exec sipp 127.0.0.1:"$sip_port" -sf "$work/agent_register.xml" -oocsf "$work/$ooc" \
+        -s "$user" -ap civicline-demo -i 127.0.0.1 -p "$(free_udp)" -mi 127.0.0.1 -mp "$(free_media)" \
+        -m 1 -d "$hold" -nostdin -timeout 90s -timeout_error -trace_err -trace_msg \
+        -message_file "$work/logs/$name.msg" -error_file "$work/logs/$name.err" >"$work/logs/$name.out" 2>&1) &
+    agent_pid=$!
+    children+=("$agent_pid")
+}
+
+# sipp_caller NAME HOLD_MS: a caller in the foreground; returns SIPp's exit status.
+sipp_caller() {
+    local name=$1 hold=$2
+    (cd "$work/logs" && exec sipp 127.0.0.1:"$sip_port" -sf "$work/caller.xml" -s 080011800 \
+        -i 127.0.0.1 -p "$(free_udp)" -mi 127.0.0.1 -mp "$(free_media)" -m 1 -d "$hold" -nostdin \
+        -timeout 90s -timeout_error -trace_err -trace_msg \
+        -message_file "$work/logs/$name.msg" -error_file "$work/logs/$name.err" >"$work/logs/$name.out" 2>&1)
+}
+
+last_cdr() { $helper cdrs "$url" | tail -1 | python3 -c 'import json, sys; l = sys.stdin.read().strip(); print(json.loads(l)["id"] if l else 0)'; }
+
+# cdr_check NAME AFTER PYTHON_CONDITION...: waits up to 5 s for the call records written after
+# id AFTER to satisfy every condition (a Python expression over `calls`, the list of records).
+cdr_check() {
+    local name=$1 after=$2; shift 2
+    local records
+    for _ in $(seq 1 25); do
+        records=$($helper cdrs "$url" "$after")
+        printf '%s\n' "$records" >"$work/records.jsonl"
+        if python3 - "$work/records.jsonl" "$@" >/dev/null 2>&1 <<'PY'
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv.pop(1)) if l.strip()]
+caller = [c for c in calls if c["leg"] == "caller"]
+agents = [c for c in calls if c["leg"] == "agent"]
+for condition in sys.argv[1:]:
+    assert eval(condition), condition
+PY
+        then return 0; fi
+        sleep 0.2
+    done
+    echo "sip: $name: call records after id $after:" >&2
+    echo "$records" >&2
+    return 1
+}
+
+show_logs() {
+    local name
+    for name in "$@"; do
+        for file in "$work/logs/$name.out" "$work/logs/$name.err"; do
+            [[ -s "$file" ]] && { echo "--- $file" >&2; tail -n 30 "$file" >&2; }
+        done
+    done
+}
+
+# 1. A caller who hangs up while queued (no agent registered): abandoned in social_services.
+test_abandoned() {
+    local after status=0
+    after=$(last_cdr)
+    sipp_caller abandon 3000 || status=$?
+    if ((status != 0)); then fail "caller abandons in the queue" "sipp exit $status"; show_logs abandon; return; fi
+    if cdr_check abandoned "$after" \
+        'len(caller) == 1' 'caller[0]["outcome"] == "abandoned"' 'caller[0]["queue"] == "social_services"' \
+        'caller[0]["wait_ms"] > 1000' 'not agents'; then
+        pass "caller abandons in the queue: CDR abandoned, queue social_services"
+    else
+        fail "caller abandons in the queue" "call record"
+    fi
+}
+
+# 2. An agent registers with digest auth; a caller presses 1 and is bridged to it.
+test_answered() {
+    local after status=0 agent_status=0
+    after=$(last_cdr)
+    sipp_agent agent1 agent1 agent_answer.xml 12000
+    sleep 1.5
+    sipp_caller answered 7000 || status=$?
+    wait "$agent_pid" || agent_status=$?
+    if ((status != 0 || agent_status != 0)); then
+        fail "caller bridged to a registered agent" "caller sipp exit $status, agent sipp exit $agent_status"
+        show_logs answered agent1; return
+    fi
+    if cdr_check answered "$after" \
+        'len(caller) == 1 and len(agents) == 1' \
+        'caller[0]["outcome"] == "answered" and caller[0]["agent"] == "agent1"' \
+        'caller[0]["queue"] == "social_services" and caller[0]["answered_at"] is not None' \
+        'agents[0]["agent"] == "agent1" and agents[0]["outcome"] == "answered"' \
+        'agents[0]["talk_ms"] > 3000'; then
+        pass "caller presses 1 (RFC 4733), is bridged to agent1 (REGISTER with digest), hangs up: CDRs answered"
+    else
+        fail "caller bridged to a registered agent" "call records"
+    fi
+}
+
+# 3. The first agent rings and never answers; after the ring timeout the call goes to the second.
+test_no_answer() {
+    local after status=0 s1=0 s2=0 pid1 pid2
+    after=$(last_cdr)
+    sipp_agent agent2 agent2 agent_noanswer.xml 22000
+    pid1=$agent_pid
+    sleep 1
+    sipp_agent agent3 agent3 agent_answer.xml 21000
+    pid2=$agent_pid
+    sleep 1
+    sipp_caller noanswer 14000 || status=$?
+    wait "$pid1" || s1=$?
+    wait "$pid2" || s2=$?
+    if ((status != 0 || s1 != 0 || s2 != 0)); then
+        fail "an agent who does not answer, then one who does" "caller sipp exit $status, agent2 $s1, agent3 $s2"
+        show_logs noanswer agent2 agent3; return
+    fi
+    if cdr_check noanswer "$after" \
+        'len(caller) == 1' \
+        'caller[0]["outcome"] == "answered" and caller[0]["agent"] == "agent3"' \
+        'any(a["agent"] == "agent2" and a["outcome"] == "no_answer" for a in agents)' \
+        'any(a["agent"] == "agent3" and a["outcome"] == "answered" for a in agents)'; then
+        pass "agent2 rings out (180, CANCEL after 5 s), the call reaches agent3: CDRs no_answer, answered"
+    else
+        fail "an agent who does not answer, then one who does" "call records"
+    fi
+}
+
+test_abandoned
+test_answered
+test_no_answer
+if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
+    # shellcheck source=tests/sip/baresip.sh
+    source "$here/baresip.sh"
+    test_baresip
+fi
+
+echo "sip: $passed passed, $failed failed"
+if ((failed)); then
+    for name in "${failures[@]}"; do echo "sip: failed: $name" >&2; done
+    echo "sip: server log follows" >&2
+    tail -n 60 "$work/server.log" >&2
+    exit 1
+fi
