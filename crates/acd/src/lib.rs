@@ -6,6 +6,7 @@
 //!
 //! - [`engine`]: queues, agents, calls, skills, callbacks, reconciliation.
 //! - [`event`]: the append-only event log and replay.
+//! - [`codec`]: a compact, stable text encoding of log entries, for persisting them.
 //! - [`stats`]: queue KPIs per 15-minute interval, computed from the log.
 //! - [`erlang`]: Erlang B/C staffing formulas.
 //! - [`sim`]: a seeded discrete-event simulator that runs the real engine.
@@ -14,6 +15,7 @@
 //! is derived from call events; the shell persists the event log and never
 //! writes agent or call state on its own.
 
+pub mod codec;
 pub mod config;
 pub mod engine;
 pub mod erlang;

@@ -12,7 +12,7 @@
 //! a time, so that a benchmark can time individual decisions. The crate
 //! reads no clock; the caller does the timing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use crate::config::{CallbackConfig, Config, NoAgents, QueueConfig, Strategy};
 use crate::engine::{Engine, Input, Output, QueueMembership, RoutingState, RoutingStep, Skill, SkillRequirement};
@@ -27,6 +27,14 @@ pub struct SimConfig {
     pub seed: u64,
     /// Agents, all members of the one queue, always available.
     pub agents: u32,
+    /// Agents logged in per interval, overriding `agents` when not empty; the
+    /// last entry holds after the last interval. Agents beyond the count log
+    /// out at the interval's start (a call in progress continues).
+    pub staffing: Vec<u32>,
+    /// Mean patience of a waiting caller (exponential); a caller not offered
+    /// an agent within their patience hangs up. `None`: nobody abandons (the
+    /// Erlang C assumption).
+    pub patience: Option<Millis>,
     /// Mean arrivals per hour in each interval; the run lasts one interval per entry.
     pub arrivals_per_hour: Vec<f64>,
     /// Interval length.
@@ -114,51 +122,65 @@ pub fn simulate(config: &SimConfig) -> SimReport {
     });
     let mut engine_calls = 0u64;
     let mut answers = Vec::new();
-    for agent in 0..config.agents {
-        let input = Input::AgentLogin {
-            agent: AgentId(agent),
-            queues: vec![QueueMembership { queue: QUEUE, priority: 1 }],
-            skills: Vec::new(),
-        };
-        engine.handle(Millis::ZERO, input).expect("valid login");
-        engine_calls += 1;
-        drain(&mut engine, &mut answers);
-    }
+    let mut logged_in = 0u32;
+    set_staffing(&mut engine, Millis::ZERO, &mut logged_in, staffing_at(config, 0), &mut engine_calls, &mut answers);
     let horizon = Millis(config.interval.0 * config.arrivals_per_hour.len() as u64);
     let mut next_arrival = next_arrival_after(Millis::ZERO, config, &mut rng);
     let mut ends: BTreeSet<(Millis, CallId)> = BTreeSet::new();
+    let mut abandons: BTreeSet<(Millis, CallId)> = BTreeSet::new();
+    let mut unanswered: HashSet<CallId> = HashSet::new();
+    let mut next_interval = 1usize;
     let mut next_call = 0u64;
     loop {
         let arrival = next_arrival.filter(|at| *at < horizon).unwrap_or(Millis::NEVER);
         let end = ends.first().map_or(Millis::NEVER, |(at, _)| *at);
+        let abandon = abandons.first().map_or(Millis::NEVER, |(at, _)| *at);
+        let boundary = if config.staffing.len() > next_interval {
+            Millis(config.interval.0 * next_interval as u64)
+        } else {
+            Millis::NEVER
+        };
         let wake = engine.next_timeout();
-        let now = arrival.min(end).min(wake);
+        let now = arrival.min(end).min(wake).min(abandon).min(boundary);
         if now == Millis::NEVER {
             break;
         }
         if wake == now {
             engine.handle_timeout(now);
+            engine_calls += 1;
+        } else if boundary == now {
+            let target = staffing_at(config, next_interval);
+            next_interval += 1;
+            set_staffing(&mut engine, now, &mut logged_in, target, &mut engine_calls, &mut answers);
         } else if end == now {
             let (_, call) = ends.pop_first().expect("end is due");
             engine.handle(now, Input::CallEnded { call }).expect("talking call ends");
+            engine_calls += 1;
+        } else if abandon == now {
+            let (_, call) = abandons.pop_first().expect("abandon is due");
+            if unanswered.remove(&call) {
+                engine.handle(now, Input::CallEnded { call }).expect("waiting call hangs up");
+                engine_calls += 1;
+            }
         } else {
             next_call += 1;
-            let input = Input::CallArrived {
-                call: CallId(next_call),
-                queue: QUEUE,
-                priority: 0,
-                steps: Vec::new(),
-                preferred: None,
-            };
+            let call = CallId(next_call);
+            let input = Input::CallArrived { call, queue: QUEUE, priority: 0, steps: Vec::new(), preferred: None };
             engine.handle(now, input).expect("valid arrival");
+            engine_calls += 1;
+            if let Some(mean) = config.patience {
+                let patience = rng.exponential(mean.0 as f64).round().max(1.0) as u64;
+                abandons.insert((now.plus(Millis(patience)), call));
+                unanswered.insert(call);
+            }
             next_arrival = next_arrival_after(now, config, &mut rng);
         }
-        engine_calls += 1;
         drain(&mut engine, &mut answers);
         // Agents answer at once, so wait equals time to the first offer.
         while let Some((call, agent)) = answers.pop() {
             engine.handle(now, Input::OfferAnswered { call, agent }).expect("offer is ringing");
             engine_calls += 1;
+            unanswered.remove(&call);
             let talk = match config.handle_time {
                 HandleTime::Exponential { mean } => rng.exponential(mean.0 as f64),
                 HandleTime::LogNormal { mean, std_dev } => rng.lognormal(mean.0 as f64, std_dev.0 as f64),
@@ -186,6 +208,42 @@ pub fn simulate(config: &SimConfig) -> SimReport {
         occupancy: busy as f64 / (busy + available).max(1) as f64,
         engine_calls,
         intervals,
+    }
+}
+
+/// The agents logged in during interval `index`.
+fn staffing_at(config: &SimConfig, index: usize) -> u32 {
+    match config.staffing.get(index).or(config.staffing.last()) {
+        Some(agents) => *agents,
+        None => config.agents,
+    }
+}
+
+/// Logs agents in or out (highest ids first) until `target` are logged in.
+fn set_staffing(
+    engine: &mut Engine,
+    now: Millis,
+    logged_in: &mut u32,
+    target: u32,
+    engine_calls: &mut u64,
+    answers: &mut Vec<(CallId, AgentId)>,
+) {
+    while *logged_in < target {
+        let input = Input::AgentLogin {
+            agent: AgentId(*logged_in),
+            queues: vec![QueueMembership { queue: QUEUE, priority: 1 }],
+            skills: Vec::new(),
+        };
+        engine.handle(now, input).expect("valid login");
+        *logged_in += 1;
+        *engine_calls += 1;
+        drain(engine, answers);
+    }
+    while *logged_in > target {
+        *logged_in -= 1;
+        engine.handle(now, Input::AgentLogout { agent: AgentId(*logged_in) }).expect("valid logout");
+        *engine_calls += 1;
+        drain(engine, answers);
     }
 }
 

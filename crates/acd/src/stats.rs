@@ -108,6 +108,28 @@ impl IntervalStats {
         }
     }
 
+    /// Adds `other`'s figures to these (for totals over queues or
+    /// intervals); the queue and start stay. Longest wait is the maximum.
+    pub fn add(&mut self, other: &IntervalStats) {
+        self.offered += other.offered;
+        self.answered += other.answered;
+        self.answered_within += other.answered_within;
+        self.abandoned += other.abandoned;
+        self.abandoned_within += other.abandoned_within;
+        self.short_abandoned += other.short_abandoned;
+        self.overflowed += other.overflowed;
+        self.callbacks_requested += other.callbacks_requested;
+        self.callbacks_completed += other.callbacks_completed;
+        self.callbacks_failed += other.callbacks_failed;
+        self.answered_wait = self.answered_wait.plus(other.answered_wait);
+        self.longest_wait = self.longest_wait.max(other.longest_wait);
+        self.handled += other.handled;
+        self.talk = self.talk.plus(other.talk);
+        self.wrap = self.wrap.plus(other.wrap);
+        self.busy = self.busy.plus(other.busy);
+        self.available = self.available.plus(other.available);
+    }
+
     /// SL (Asterisk `servicelevelperf`): answered within T ÷ answered.
     pub fn service_level(&self) -> Option<f64> {
         ratio(self.answered_within, self.answered)

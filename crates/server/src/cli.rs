@@ -52,6 +52,8 @@ enum Command {
     },
     /// Print every prompt text as `lang<TAB>name<TAB>text` lines (scripts/prompts.sh reads them).
     Prompts,
+    /// Simulate a day of calls through the ACD engine, with Erlang C alongside.
+    Simulate(crate::simulate::SimulateArgs),
     /// Measure performance; see `civicline bench --help`.
     Bench {
         #[command(subcommand)]
@@ -176,6 +178,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import { file, common } => import(file, load_config(&common)?).await?,
         Command::Bench { command } => crate::bench::run(command).await?,
         Command::Prompts => print_prompts(),
+        Command::Simulate(args) => crate::simulate::main(&args).map_err(Failure::Usage)?,
     }
     Ok(())
 }

@@ -58,6 +58,22 @@ fn category(
     }
 }
 
+/// The category for phone messages and callbacks that name no service (the operator, the crisis
+/// line, or no menu choice at all). The administrative services centre triages it.
+pub const GENERAL_CATEGORY: &str = "general";
+
+/// The demo category for a queue of the demo IVR (`ivr::plovdiv_demo`), for cases opened from
+/// voicemail and callback requests. The environment line covers waste, street lighting and parks
+/// alike, so guessing one of them would misroute the rest: it goes to [`GENERAL_CATEGORY`].
+pub fn category_for_queue(queue: &str) -> &'static str {
+    match queue {
+        "social_services" => "social-help",
+        "psychological_support" => "psychological-support",
+        "administrative_services" => "documents",
+        _ => GENERAL_CATEGORY,
+    }
+}
+
 /// The demo's institutions and categories; users are added with hashed passwords by the caller.
 pub fn batch(password_hash: &str) -> ImportBatch {
     use Connection::*;
@@ -105,6 +121,7 @@ pub fn batch(password_hash: &str) -> ImportBatch {
         category("public-order", "Обществен ред", "Public order", Signal, None, &["odmvr-plovdiv", "district-central"]),
         category("proposal", "Предложение към общината", "Proposal to the municipality", Proposal, None, &["admin-services"]),
         category("access-to-information", "Достъп до обществена информация", "Access to public information", InformationRequest, Some("days:14"), &["admin-services"]),
+        category(GENERAL_CATEGORY, "Общи въпроси", "General questions", InformationRequest, None, &["admin-services"]),
     ];
     let users = DEMO_USERS
         .iter()

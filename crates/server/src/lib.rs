@@ -11,3 +11,4 @@ pub mod demo;
 pub mod import;
 pub mod phone;
 pub mod serve;
+pub mod simulate;

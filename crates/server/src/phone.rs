@@ -1,6 +1,7 @@
 //! The phone switch in the server: the `[telephony]` section of the configuration file and its
 //! validation into a `telephony::Config`, starting the switch on bound sockets, and the task
-//! that writes its call detail records to the store.
+//! that writes its call detail records to the store and hands voicemail and callback requests to
+//! [`intake`], which opens cases from them.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ConfigError;
+
+pub mod intake;
+pub mod queues;
 
 /// The shipped prompts, next to this source tree (`prompts/` at the repository root).
 pub const SHIPPED_PROMPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../prompts");
@@ -305,10 +309,12 @@ pub struct Phone {
 }
 
 /// Binds SIP on UDP and TCP and starts the switch and its CDR writer. The task finishes once
-/// the switch has stopped (after `shutdown`) and every record is written.
+/// the switch has stopped (after `shutdown`) and every record is written. `web` is the state
+/// cases are registered through.
 pub async fn start(
     config: PhoneConfig,
     store: store::Store,
+    web: web::AppState,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(Phone, tokio::task::JoinHandle<()>)> {
     let udp = tokio::net::UdpSocket::bind(config.sip_listen)
@@ -319,20 +325,34 @@ pub async fn start(
         .await
         .with_context(|| format!("listen for SIP on tcp {bound}"))?;
     let number = config.switch.number.clone();
+    let queue_names = config.switch.queues.iter().map(|queue| queue.name.clone()).collect();
+    let agent_names: Vec<String> = config.switch.agents.iter().map(|agent| agent.username.clone()).collect();
+    let (queues, log_writer) = queues::QueueGlue::start(store.clone(), web.live.clone(), queue_names, &agent_names);
+    let intake = intake::Intake {
+        web,
+        hours: config.switch.hours.clone(),
+        calendar: config.switch.calendar.clone(),
+        flow: config.switch.flow.clone(),
+    };
     let running = telephony::start(config.switch, udp, tcp, shutdown).await.context("start the phone switch")?;
-    let recorder = tokio::spawn(record_events(running.events, store));
+    let recorder = tokio::spawn(record_events(running.events, store, intake, queues));
     let switch = running.task;
     let task = tokio::spawn(async move {
         let _ = switch.await;
         let _ = recorder.await;
+        let _ = log_writer.await;
     });
     Ok((Phone { handle: running.handle, number, sip_addr: bound }, task))
 }
 
-/// Writes every call detail record to the store. Live state events are for the wallboard,
-/// which does not exist yet; voicemail and callback requests are logged (by call id only)
-/// until the case glue takes them.
-async fn record_events(mut events: tokio::sync::mpsc::Receiver<telephony::Event>, store: store::Store) {
+/// Writes every call detail record to the store and opens a case for every voicemail message and
+/// callback request. Queue and agent state and the ACD log go to [`queues`].
+async fn record_events(
+    mut events: tokio::sync::mpsc::Receiver<telephony::Event>,
+    store: store::Store,
+    intake: intake::Intake,
+    mut queues: queues::QueueGlue,
+) {
     while let Some(event) = events.recv().await {
         match event {
             telephony::Event::CallEnded(cdr) => {
@@ -356,16 +376,20 @@ async fn record_events(mut events: tokio::sync::mpsc::Receiver<telephony::Event>
                     tracing::error!(call.id = %cdr.call, %error, "call record not stored");
                 }
             }
-            telephony::Event::VoicemailRecorded { call, path, .. } => {
-                tracing::info!(call.id = %call, path = %path.display(), "voicemail recorded");
+            event @ (telephony::Event::VoicemailRecorded { .. } | telephony::Event::CallbackRequested { .. }) => {
+                match calendar::Timestamp::from_unix_millis(store::now()) {
+                    Some(now) => {
+                        // Logged inside; a failure must not stop the CDR writer.
+                        let _taken = intake::take(&intake, &event, now).await;
+                    }
+                    None => tracing::error!("the clock is outside the calendar; phone request not taken"),
+                }
             }
-            telephony::Event::CallbackRequested { call, .. } => {
-                tracing::info!(call.id = %call, "callback requested");
-            }
+            event @ (telephony::Event::QueueState(_)
+            | telephony::Event::AgentState(_)
+            | telephony::Event::AcdLog { .. }) => queues.take(&event),
             telephony::Event::CallStarted { .. }
             | telephony::Event::CallAnswered { .. }
-            | telephony::Event::QueueState(_)
-            | telephony::Event::AgentState(_)
             | telephony::Event::IvrPath { .. } => {}
         }
     }

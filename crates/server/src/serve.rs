@@ -47,13 +47,13 @@ pub async fn start(
     let (store, demo_loaded) = open_store(&config).await?;
     let http_addr = listener.local_addr().context("read listener address")?;
     let state = web::AppState::new(store.clone(), config.web);
-    let app = web::router(state);
+    let app = web::router(state.clone());
     // The notification worker: stops with the same token, awaited after the HTTP server.
     let notifier = tokio::spawn(notify::run(store.clone(), config.notify, shutdown.clone()));
     // The phone switch: stops with the same token, awaited after the HTTP server.
     let (phone, switch) = match config.telephony {
         Some(telephony) => {
-            let (phone, task) = crate::phone::start(telephony, store.clone(), shutdown.clone()).await?;
+            let (phone, task) = crate::phone::start(telephony, store.clone(), state, shutdown.clone()).await?;
             (Some(phone), Some(task))
         }
         None => (None, None),

@@ -12,12 +12,14 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_portal.sql")),
     (3, include_str!("../migrations/sqlite/0003_open311.sql")),
     (4, include_str!("../migrations/sqlite/0004_calls.sql")),
+    (5, include_str!("../migrations/sqlite/0005_acd.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_cases.sql")),
     (2, include_str!("../migrations/postgres/0002_portal.sql")),
     (3, include_str!("../migrations/postgres/0003_open311.sql")),
     (4, include_str!("../migrations/postgres/0004_calls.sql")),
+    (5, include_str!("../migrations/postgres/0005_acd.sql")),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

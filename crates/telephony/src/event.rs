@@ -213,6 +213,16 @@ pub enum Event {
         /// Everything that happened in the IVR.
         steps: Vec<ivr::Step>,
     },
+    /// New entries of the ACD's append-only event log (inputs, decisions, facts), in order, for
+    /// the server to persist. ACD times count milliseconds from the switch's start; ACD call
+    /// ids equal the switch's, queue and agent ids are indexes into the configured lists. No
+    /// personal data.
+    AcdLog {
+        /// Unix milliseconds of ACD time zero (the switch's start).
+        epoch_unix_ms: i64,
+        /// The entries.
+        events: Vec<acd::event::Event>,
+    },
 }
 
 /// A live call, as seen by a snapshot.

@@ -727,8 +727,14 @@ impl Switch {
             }
             self.drain_acd();
         }
-        // The event log is for persistence, which this shell does not do yet; keep memory flat.
-        drop(self.acd.take_events());
+        // The event log leaves for persistence (the server stores it); memory stays flat.
+        let events = self.acd.take_events();
+        if !events.is_empty() {
+            self.emit(Event::AcdLog {
+                epoch_unix_ms: self.epoch_unix_ms,
+                events,
+            });
+        }
         for index in 0..self.queues.len() {
             let state = self.queue_state(index);
             if state != self.queue_states.get(index).cloned().flatten() {

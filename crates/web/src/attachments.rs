@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::random_token;
 
 /// File types accepted as attachments, recognised by their first bytes, never by name.
-pub(crate) fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
+pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some("image/jpeg")
     } else if bytes.starts_with(PNG_SIGNATURE) {
@@ -56,7 +56,7 @@ pub(crate) async fn write_durably(path: PathBuf, bytes: Bytes) -> std::io::Resul
 }
 
 /// Stores a file content-addressed and records it on the case (with its history event).
-pub(crate) async fn save(
+pub async fn save(
     state: &AppState,
     case_id: i64,
     bytes: Bytes,

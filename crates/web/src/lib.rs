@@ -6,14 +6,14 @@
 //! [`Error`], with a stable code per variant.
 
 mod api;
-mod attachments;
+pub mod attachments;
 mod auth;
 mod error;
 mod metrics;
 mod open311;
 mod openapi;
 mod portal;
-mod register;
+pub mod register;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 
+pub use api::queues::{LiveState, QueueOutcome};
 pub use auth::hash_password;
 pub use error::Error;
 pub use metrics::Metrics;
@@ -52,11 +53,13 @@ pub struct AppState {
     pub store: store::Store,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// Live queue and agent figures, updated by the server from the phone switch's events.
+    pub live: Arc<LiveState>,
 }
 
 impl AppState {
     pub fn new(store: store::Store, config: Config) -> AppState {
-        AppState { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+        AppState { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()), live: Arc::new(LiveState::default()) }
     }
 }
 

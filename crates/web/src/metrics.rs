@@ -69,6 +69,7 @@ pub(crate) async fn prometheus(State(state): State<AppState>) -> Response {
             "civicline_http_request_duration_seconds_sum{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {seconds:.6}"
         );
     }
+    live_metrics(&mut out, &state.live.view(store::now()));
     match state.store.counts().await {
         Ok(counts) => {
             out += "# HELP civicline_cases Cases in the registry.\n# TYPE civicline_cases gauge\n";
@@ -87,4 +88,33 @@ pub(crate) async fn prometheus(State(state): State<AppState>) -> Response {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// Queue and agent figures from the phone switch (absent queues and agents print nothing).
+fn live_metrics(out: &mut String, live: &crate::api::queues::LiveView) {
+    let label = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    *out += "# HELP civicline_queue_waiting Callers holding a place in the queue.\n";
+    *out += "# TYPE civicline_queue_waiting gauge\n";
+    for queue in &live.queues {
+        let _ = writeln!(out, "civicline_queue_waiting{{queue=\"{}\"}} {}", label(&queue.queue), queue.waiting);
+    }
+    *out += "# HELP civicline_queue_longest_wait_seconds Age of the oldest caller now in the queue.\n";
+    *out += "# TYPE civicline_queue_longest_wait_seconds gauge\n";
+    for queue in &live.queues {
+        let _ = writeln!(
+            out,
+            "civicline_queue_longest_wait_seconds{{queue=\"{}\"}} {}",
+            label(&queue.queue),
+            queue.longest_wait_seconds
+        );
+    }
+    *out += "# HELP civicline_agents Agents by state.\n# TYPE civicline_agents gauge\n";
+    for (agent_state, count) in &live.agents_by_state {
+        let _ = writeln!(out, "civicline_agents{{state=\"{}\"}} {count}", label(agent_state));
+    }
+    *out += "# HELP civicline_queue_calls_total Calls that left a queue, by outcome (callback: asked to be called back).\n";
+    *out += "# TYPE civicline_queue_calls_total counter\n";
+    for (queue, outcome, count) in &live.calls_total {
+        let _ = writeln!(out, "civicline_queue_calls_total{{queue=\"{}\",outcome=\"{outcome}\"}} {count}", label(queue));
+    }
 }

@@ -97,7 +97,7 @@ pub(crate) fn spec() -> Value {
     let mut login = op("Log in; returns a bearer token and sets a session cookie", Some("Login"), (200, "LoginResult"), &[400, 401]);
     login["security"] = json!([]);
 
-    json!({
+    let mut spec = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "civicline API",
@@ -179,7 +179,13 @@ pub(crate) fn spec() -> Value {
             },
             "schemas": schemas()
         }
-    })
+    });
+    // One `json!` per area, like the schemas: a single literal this large exceeds the macro
+    // recursion limit.
+    if let (Some(paths), Value::Object(queues)) = (spec["paths"].as_object_mut(), queue_paths()) {
+        paths.extend(queues);
+    }
+    spec
 }
 
 fn schemas() -> Value {
@@ -278,6 +284,9 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(open311)) = (schemas.as_object_mut(), open311_schemas()) {
         all.extend(open311);
     }
+    if let (Some(all), Value::Object(queues)) = (schemas.as_object_mut(), queue_schemas()) {
+        all.extend(queues);
+    }
     schemas
 }
 
@@ -305,5 +314,71 @@ fn open311_schemas() -> Value {
             "values": {"type": "array", "description": "the options of a list attribute", "items": {"type": "object", "additionalProperties": false,
                 "required": ["key", "name_bg", "name_en"], "properties": {"key": text, "name_bg": text, "name_en": text}}}}},
         "ServiceAttributeList": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceAttribute"}}
+    })
+}
+
+/// Queue statistics, live and historical, and Erlang C staffing.
+fn queue_paths() -> Value {
+    let mut live = op("Callers waiting, longest wait and agents by state, live from the phone switch", None, (200, "QueueLive"), &[401]);
+    live["description"] = json!("Empty lists when the switch is not running.");
+    let mut stats = op(
+        "Queue KPIs per 15-minute interval, computed from the ACD event log (supervisor)",
+        None,
+        (200, "QueueStats"),
+        &[400, 401, 403, 422],
+    );
+    stats["parameters"] = json!([
+        query_param("from", json!({"type": "string", "format": "date"}), "first day (Sofia date), default today"),
+        query_param("to", json!({"type": "string", "format": "date"}), "last day, included, default from; at most 31 days"),
+        query_param("queue", json!({"type": "string"}), "only this queue"),
+        query_param("target_seconds", json!({"type": "integer", "minimum": 0, "maximum": 3600}), "service-level threshold T, default 20"),
+    ]);
+    let mut erlang = op("Erlang C: service level, waiting and the agents needed for a load", None, (200, "ErlangC"), &[400, 401, 422]);
+    erlang["parameters"] = json!([
+        {"name": "calls_per_hour", "in": "query", "required": true, "schema": {"type": "number", "minimum": 0}},
+        {"name": "aht_seconds", "in": "query", "required": true, "description": "average handle time (talk + wrap-up)", "schema": {"type": "number", "exclusiveMinimum": 0}},
+        query_param("agents", json!({"type": "integer", "minimum": 0}), "agents to evaluate; default the agents needed"),
+        query_param("target_seconds", json!({"type": "number", "minimum": 0}), "service-level threshold T, default 20"),
+        query_param("target_sl", json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}), "service-level goal in percent, default 80"),
+    ]);
+    json!({
+        "/queues/live": {"get": live},
+        "/queues/stats": {"get": stats},
+        "/staffing/erlang-c": {"get": erlang}
+    })
+}
+
+fn queue_schemas() -> Value {
+    let count = json!({"type": "integer", "minimum": 0});
+    let ratio = json!({"type": ["number", "null"], "minimum": 0, "maximum": 1});
+    let seconds = json!({"type": ["number", "null"]});
+    json!({
+        "QueueLive": {"type": "object", "properties": {
+            "at": {"type": "integer", "description": "Unix milliseconds"},
+            "queues": {"type": "array", "items": {"type": "object", "properties": {
+                "queue": {"type": "string"}, "waiting": count, "longest_wait_seconds": count,
+                "idle_agents": count, "staffed": count}}},
+            "agents_by_state": {"type": "object", "additionalProperties": count,
+                "description": "logged_out, available, ringing, on_call, wrap_up, missed, break"},
+            "agents": {"type": "array", "items": {"type": "object", "properties": {"agent": {"type": "string"}, "state": {"type": "string"}}}}}},
+        "QueueInterval": {"type": "object", "properties": {
+            "start": {"type": "integer", "description": "Unix milliseconds; absent in a total"},
+            "offered": count, "answered": count, "answered_within": count, "abandoned": count, "abandoned_within": count,
+            "short_abandoned": count, "overflowed": count, "callbacks_requested": count, "callbacks_completed": count,
+            "callbacks_failed": count, "handled": count, "service_level": ratio, "service_level_2": ratio,
+            "abandon_rate": ratio, "average_speed_of_answer_seconds": seconds, "average_handle_time_seconds": seconds,
+            "occupancy": ratio, "longest_wait_seconds": {"type": "number"}}},
+        "QueueStats": {"type": "object", "properties": {
+            "from": {"type": "integer"}, "to": {"type": "integer"}, "interval_seconds": {"type": "integer"},
+            "target_seconds": {"type": "integer"},
+            "formulas": {"type": "object", "additionalProperties": {"type": "string"}},
+            "queues": {"type": "array", "items": {"type": "object", "properties": {
+                "queue": {"type": "string"}, "total": {"$ref": "#/components/schemas/QueueInterval"},
+                "intervals": {"type": "array", "items": {"$ref": "#/components/schemas/QueueInterval"}}}}}}},
+        "ErlangC": {"type": "object", "properties": {
+            "load_erlangs": {"type": "number"}, "target_seconds": {"type": "number"}, "target_sl": {"type": "number"},
+            "agents_needed": {"type": ["integer", "null"]}, "agents": count, "probability_of_waiting": {"type": "number"},
+            "service_level": {"type": "number"}, "average_speed_of_answer_seconds": seconds, "occupancy": {"type": "number"},
+            "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}
     })
 }

@@ -1,4 +1,5 @@
-//! Case registration, shared by every intake: the REST API, the citizens' portal (and Open311).
+//! Case registration, shared by every intake: the REST API, the citizens' portal, Open311 and the
+//! phone switch's voicemail and callback glue (in the server crate).
 //!
 //! One path checks the input, resolves the category's institutions, computes each assignment's
 //! statutory deadline on the working-day calendar, decides the proceeding (АПК art. 111(4)) and
@@ -23,53 +24,53 @@ pub(crate) fn today() -> Date {
 
 /// Where the problem is; every part optional.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Location {
-    pub(crate) address: Option<String>,
-    pub(crate) district: Option<String>,
-    pub(crate) lat: Option<f64>,
-    pub(crate) lon: Option<f64>,
+pub struct Location {
+    pub address: Option<String>,
+    pub district: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 /// Who submits it, as given; all blank means anonymous.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct CitizenDetails {
-    pub(crate) name: Option<String>,
-    pub(crate) phone: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) consent_contact: bool,
+pub struct CitizenDetails {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub consent_contact: bool,
 }
 
 /// A submission to register, from any intake.
 #[derive(Debug, Clone)]
-pub(crate) struct Registration {
+pub struct Registration {
     /// Category code.
-    pub(crate) category: String,
-    pub(crate) description: String,
-    pub(crate) channel: Channel,
+    pub category: String,
+    pub description: String,
+    pub channel: Channel,
     /// Overrides the category's submission kind (an agent reclassifies).
-    pub(crate) submission_kind: Option<String>,
-    pub(crate) location: Option<Location>,
+    pub submission_kind: Option<String>,
+    pub location: Option<Location>,
     /// `None`: an anonymous submission.
-    pub(crate) citizen: Option<CitizenDetails>,
+    pub citizen: Option<CitizenDetails>,
     /// Defaults to today; agents may back-date a written submission received earlier.
-    pub(crate) received_on: Option<String>,
+    pub received_on: Option<String>,
     /// The staff member registering it; `None` for the portal and machine intakes.
-    pub(crate) actor_user_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
 }
 
 /// A registered, durable case, with what was decided about it.
 #[derive(Debug, Clone)]
-pub(crate) struct Registered {
-    pub(crate) created: store::CaseCreated,
+pub struct Registered {
+    pub created: store::CaseCreated,
     /// The secret that, with the reference, lets the citizen follow the case. Shown once.
-    pub(crate) tracking_code: String,
-    pub(crate) category: store::Category,
-    pub(crate) submission_kind: SubmissionKind,
-    pub(crate) proceeding: Proceeding,
-    pub(crate) description: String,
-    pub(crate) location: Location,
-    pub(crate) received_on: Date,
-    pub(crate) assignments: Vec<store::NewAssignment>,
+    pub tracking_code: String,
+    pub category: store::Category,
+    pub submission_kind: SubmissionKind,
+    pub proceeding: Proceeding,
+    pub description: String,
+    pub location: Location,
+    pub received_on: Date,
+    pub assignments: Vec<store::NewAssignment>,
 }
 
 /// The statutory deadline of an assignment received on `received_on`.
@@ -136,7 +137,7 @@ pub(crate) fn validate_citizen(citizen: Option<CitizenDetails>) -> Result<Option
 }
 
 /// Checks and registers a case. On `Ok` it is committed and flushed to disk.
-pub(crate) async fn register(state: &AppState, input: Registration) -> Result<Registered, Error> {
+pub async fn register(state: &AppState, input: Registration) -> Result<Registered, Error> {
     let description = required_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
     let category = state
         .store

@@ -1,4 +1,5 @@
 //! Whole-program tests of the `civicline` binary and its library.
 
 mod config;
+mod phone;
 mod serve;

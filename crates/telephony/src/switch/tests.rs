@@ -77,6 +77,8 @@ struct Harness {
     rng: Rng,
     /// Every message the switch sent, newest last, with where it went.
     sent: Vec<(String, Message)>,
+    /// The ACD log entries the switch handed out, encoded, with their Unix times.
+    acd_log: Vec<String>,
 }
 
 fn peer(addr: &str) -> Peer {
@@ -105,6 +107,7 @@ impl Harness {
             next_port: 20000,
             rng: Rng::new(99),
             sent: Vec::new(),
+            acd_log: Vec::new(),
         }
     }
 
@@ -133,6 +136,18 @@ impl Harness {
                     format!("  media open l{} {call} port {port}", leg.0)
                 }
                 Output::Media(command) => format!("  media {}", media_line(&command)),
+                // The ACD's own log is tested in `acd`; keep these traces about the switch.
+                Output::Event(Event::AcdLog {
+                    epoch_unix_ms,
+                    events,
+                }) => {
+                    for event in events {
+                        let at = epoch_unix_ms + event.at.0 as i64;
+                        self.acd_log
+                            .push(format!("{at} {}", acd::codec::encode(&event.kind)));
+                    }
+                    continue;
+                }
                 Output::Event(event) => format!("  event {}", event_line(&event)),
                 Output::SaveRecording { path, wav, event } => {
                     format!(
@@ -474,6 +489,7 @@ fn event_line(event: &Event) -> String {
             format!("callback {call} {lang:?} choices={}", choices.len())
         }
         Event::IvrPath { call, steps } => format!("ivr-path {call} steps={}", steps.len()),
+        Event::AcdLog { events, .. } => format!("acd-log {}", events.len()),
     }
 }
 
@@ -929,4 +945,23 @@ fn reconcile_keeps_a_talking_agent_and_frees_nothing() {
     h.advance(45_000);
     check(&h, &["event", "repaired"], expect![[r#""#]]);
     assert_eq!(h.switch.snapshot().calls[0].phase, "talking");
+}
+
+/// The ACD's event log leaves the switch as `Event::AcdLog`, in order, with Unix times.
+#[test]
+fn the_acd_log_leaves_as_events() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    let log: Vec<String> = h
+        .acd_log
+        .iter()
+        .map(|line| line.replacen(&MONDAY_10AM.to_string(), "T", 1))
+        .collect();
+    expect![[r#"
+        T in login a0 q0:0,q1:0,q2:0,q3:0,q4:0,q5:0 -
+        T fact members a0 q0,q1,q2,q3,q4,q5
+        T out agent a0 available idle 1
+        T fact agent a0 available idle -
+        T in registered a0
+    "#]].assert_eq(&(log.join("\n") + "\n"));
 }

@@ -4,6 +4,7 @@ mod admin;
 mod calls;
 mod cases;
 mod open311_keys;
+pub(crate) mod queues;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,9 @@ pub(crate) fn routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppSta
         ("/attachments/{id}", get(cases::download_attachment)),
         ("/citizens", get(cases::citizens_by_phone)),
         ("/calls", get(calls::list)),
+        ("/queues/live", get(queues::live)),
+        ("/queues/stats", get(queues::stats)),
+        ("/staffing/erlang-c", get(queues::erlang_c)),
         ("/institutions", get(admin::list_institutions).post(admin::create_institution)),
         ("/institutions/{code}", put(admin::update_institution)),
         ("/categories", get(admin::list_categories).post(admin::create_category)),

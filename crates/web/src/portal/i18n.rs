@@ -104,6 +104,14 @@ strings! {
     lat_label: "Географска ширина", "Latitude";
     lon_label: "Географска дължина", "Longitude";
     coordinates_hint: "По желание, в градуси, например 42.1354 и 24.7453.", "Optional, in degrees, for example 42.1354 and 24.7453.";
+    map_hint: "Щракнете върху картата на центъра, за да отбележите мястото, или въведете координатите по-долу. Картата се зарежда от външен сървър за карти.",
+        "Click the map of the centre to mark the place, or type the coordinates below. The map is loaded from an outside map server.";
+    map_alt_nw: "Карта на центъра на Пловдив, северозападна част: щракнете, за да отбележите мястото", "Map of central Plovdiv, north-west part: click to mark the place";
+    map_alt_ne: "Карта на центъра на Пловдив, североизточна част: щракнете, за да отбележите мястото", "Map of central Plovdiv, north-east part: click to mark the place";
+    map_alt_sw: "Карта на центъра на Пловдив, югозападна част: щракнете, за да отбележите мястото", "Map of central Plovdiv, south-west part: click to mark the place";
+    map_alt_se: "Карта на центъра на Пловдив, югоизточна част: щракнете, за да отбележите мястото", "Map of central Plovdiv, south-east part: click to mark the place";
+    map_marked: "Отбелязано място:", "Marked place:";
+    map_off_block: "Мястото е извън показаната карта.", "The place is outside the map shown.";
     photos_label: "Снимки (до 3, JPEG или PNG)", "Photos (up to 3, JPEG or PNG)";
     photos_hint: "Преди запазване премахваме от снимките местоположението, датата и данните за апарата.",
         "Before storing them we remove location, date and camera data from the photos.";
@@ -138,6 +146,8 @@ strings! {
     err_photo_type: "Снимката трябва да е JPEG или PNG", "The photo must be a JPEG or PNG";
     err_photo_broken: "Снимката е повредена и не може да бъде обработена", "The photo is damaged and cannot be processed";
     err_honeypot: "Оставете последното поле празно", "Leave the last field empty";
+    err_map_no_point: "Картата не посочи място. Щракнете върху нея с мишка или пръст, или въведете координатите", "The map gave no place. Click it with a mouse or finger, or type the coordinates";
+    err_map_photos: "Снимките не се запазват, когато отбелязвате място на картата. Добавете ги отново", "Photos are not kept when you mark the place on the map. Please add them again";
     err_message: "Напишете съобщение", "Write a message";
     err_reason: "Напишете защо проблемът не е решен", "Write why the problem is not solved";
     err_too_many: "Твърде много заявки от вашия адрес. Опитайте отново след минута.", "Too many requests from your address. Try again in a minute.";

@@ -2,6 +2,8 @@
 //!
 //! Every page is plain HTML from askama templates with a small inline style sheet: no scripts,
 //! no external fonts, no frameworks, so it works with JavaScript off and weighs a few kilobytes.
+//! The only outside resource is the optional map on the submit form ([`map`]), whose tiles the
+//! citizen's browser loads from the configured tile server.
 //! Bulgarian is the default; `?lang=en` switches to English and a cookie remembers the choice.
 //! All texts live in one table ([`i18n`]).
 //!
@@ -14,6 +16,7 @@ mod form;
 mod home;
 mod i18n;
 mod limit;
+mod map;
 mod submit;
 mod track;
 
@@ -72,6 +75,11 @@ pub(crate) const CSS: &str = include_str!("../../templates/portal/portal.css");
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let limiter = Arc::new(RateLimiter::per_minute(state.config.portal.posts_per_minute));
     let max_file = state.config.max_attachment_bytes;
+    // A tile origin is checked to be a plain host name, so the first never fails; if it did, the
+    // page would still carry the policy without the map.
+    let csp = HeaderValue::from_str(&content_security_policy(state.config.portal.tile_url.as_deref()))
+        .or_else(|_| HeaderValue::from_str(&content_security_policy(None)))
+        .ok();
     Router::new()
         .route("/", get(home::page))
         .route(
@@ -92,7 +100,10 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             let limiter = limiter.clone();
             async move { limit_posts(&limiter, request, next).await }
         }))
-        .layer(middleware::from_fn(page_headers))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let csp = csp.clone();
+            async move { page_headers(csp, request, next).await }
+        }))
 }
 
 /// Refuses form posts beyond the per-address rate.
@@ -116,23 +127,26 @@ fn css_hash() -> &'static str {
     HASH.get_or_init(|| format!("sha256-{}", base64(&Sha256::digest(CSS.as_bytes()))))
 }
 
-fn content_security_policy() -> &'static str {
-    static CSP: OnceLock<String> = OnceLock::new();
-    CSP.get_or_init(|| {
-        format!(
-            "default-src 'none'; style-src '{}'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-            css_hash()
-        )
-    })
+/// The portal's content security policy. Images come from the portal itself and, when a map
+/// is configured, from the tile server's origin (the citizen's browser fetches the tiles).
+fn content_security_policy(tile_url: Option<&str>) -> String {
+    let img_src = match tile_url.and_then(map::tile_origin) {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'none'; style-src '{}'; img-src {img_src}; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+        css_hash()
+    )
 }
 
 /// Security headers on every portal response, and the language cookie when `?lang=` chose one.
-async fn page_headers(request: Request, next: Next) -> Response {
+async fn page_headers(csp: Option<HeaderValue>, request: Request, next: Next) -> Response {
     let chosen = query_param(request.uri(), "lang").and_then(|lang| Lang::parse(&lang));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(content_security_policy()) {
+    if let Some(csp) = csp {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::form::{self, FormData, FormProblem, PhotoProblem};
 use super::i18n::{DISTRICTS, Lang, date};
+use super::map::{self, BLOCK, Block};
 use super::{FieldError, Layout, MAX_PHOTOS, error_page, find_error, internal_error, render, url_encode};
 use crate::register::{self, CitizenDetails, Location, Registration};
 use crate::{AppState, Error};
@@ -44,6 +45,85 @@ pub(crate) struct SubmitValues {
     anonymous: bool,
 }
 
+/// One tile of the map block: a submit button that reports where it was clicked.
+pub(crate) struct MapTile {
+    /// `map-<col>-<row>`; the click arrives as `<name>.x` and `<name>.y`.
+    name: String,
+    src: String,
+    alt: &'static str,
+}
+
+/// The chosen point, in pixels from the block's top-left corner.
+pub(crate) struct MapMarker {
+    x: u32,
+    y: u32,
+}
+
+/// The map pin: tiles row by row, the marker when the point is on them, the point as text.
+pub(crate) struct MapView {
+    tiles: Vec<MapTile>,
+    marker: Option<MapMarker>,
+    marked: Option<String>,
+}
+
+/// The block of tiles around Plovdiv's centre, when a usable tile server is configured.
+fn map_block(state: &AppState) -> Option<(&str, Block)> {
+    let template = state.config.portal.tile_url.as_deref()?;
+    map::tile_origin(template)?;
+    Some((template, Block::around(map::CENTRE.0, map::CENTRE.1)))
+}
+
+fn map_view(state: &AppState, lang: Lang, form: &SubmitValues) -> Option<MapView> {
+    let (template, block) = map_block(state)?;
+    let t = lang.strings();
+    let mut tiles = Vec::new();
+    for row in 0..BLOCK {
+        for col in 0..BLOCK {
+            let alt = match (col, row) {
+                (0, 0) => t.map_alt_nw,
+                (_, 0) => t.map_alt_ne,
+                (0, _) => t.map_alt_sw,
+                _ => t.map_alt_se,
+            };
+            tiles.push(MapTile {
+                name: format!("map-{col}-{row}"),
+                src: map::tile_src(template, map::ZOOM, block.x0 + col, block.y0 + row),
+                alt,
+            });
+        }
+    }
+    let point = match (parse_degrees(&form.lat), parse_degrees(&form.lon)) {
+        (Some(lat), Some(lon)) if (-85.0..=85.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some((lat, lon)),
+        _ => None,
+    };
+    Some(MapView {
+        tiles,
+        marker: point.and_then(|(lat, lon)| block.pixel_of(lat, lon)).map(|(x, y)| MapMarker { x, y }),
+        marked: point.map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
+    })
+}
+
+/// A click on the map: `Some(Some(place))`, or `Some(None)` for a click without a usable
+/// pixel (a keyboard press sends 0, 0); `None` when the form was not sent by the map.
+fn map_click(state: &AppState, form: &FormData) -> Option<Option<(f64, f64)>> {
+    let (_, block) = map_block(state)?;
+    for row in 0..BLOCK {
+        for col in 0..BLOCK {
+            let x = form.text(&format!("map-{col}-{row}.x"));
+            if x.is_empty() {
+                continue;
+            }
+            let y = form.text(&format!("map-{col}-{row}.y"));
+            let place = match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(px), Ok(py)) if (px, py) != (0.0, 0.0) => block.click(col, row, px, py),
+                _ => None,
+            };
+            return Some(place);
+        }
+    }
+    None
+}
+
 #[derive(Template)]
 #[template(path = "portal/submit.html")]
 pub(crate) struct SubmitPage {
@@ -54,6 +134,8 @@ pub(crate) struct SubmitPage {
     categories: Vec<CategoryOption>,
     districts: Vec<DistrictOption>,
     show_coordinates: bool,
+    /// The map pin, when a tile server is configured.
+    map: Option<MapView>,
     form: SubmitValues,
     errors: Vec<FieldError>,
 }
@@ -133,6 +215,7 @@ async fn submit_page(
         categories,
         districts,
         show_coordinates: state.config.portal.tile_url.is_some(),
+        map: map_view(state, lang, &form),
         form,
         errors,
     })
@@ -214,6 +297,26 @@ pub(crate) async fn post(
         anonymous: form.text("contact") == "anonymous",
     };
     let q = form.text("q");
+    // A click on the map sets the place and shows the form again; it registers nothing.
+    if let Some(place) = map_click(&state, &form) {
+        let mut values = values;
+        let mut errors = Vec::new();
+        match place {
+            Some((lat, lon)) => {
+                values.lat = format!("{lat:.5}");
+                values.lon = format!("{lon:.5}");
+            }
+            None => errors.push(FieldError { id: "lat", message: t.err_map_no_point }),
+        }
+        // File inputs cannot be filled in again: say so rather than lose photos silently.
+        if !form.files_named("photos").is_empty() {
+            errors.push(FieldError { id: "photos", message: t.err_map_photos });
+        }
+        return match submit_page(&state, lang, &uri, &q, values, errors).await {
+            Ok(page) => render(StatusCode::OK, &page),
+            Err(err) => internal_error(&state, lang, &uri, err),
+        };
+    }
     let mut errors: Vec<FieldError> = Vec::new();
 
     if values.category.is_empty() {

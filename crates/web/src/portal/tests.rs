@@ -641,3 +641,107 @@ async fn citizens_add_information_confirm_and_dispute() {
             .replace(&reference, "PLV-YYYY-000001"),
     );
 }
+
+/// The map block's HTML: from the hint to the marked place, one tag per line.
+fn map_html(html: &str) -> String {
+    let start = html.find("<p class=\"hint\" id=\"map-hint\">").unwrap_or(0);
+    let end = html.find("<p class=\"hint\" id=\"coordinates-hint\">").unwrap_or(start);
+    html[start..end].replace("><", ">\n<").lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("\n")
+}
+
+fn with_tiles(state: &AppState, tile_url: Option<&str>) -> AppState {
+    let mut config = (*state.config).clone();
+    config.portal.tile_url = tile_url.map(str::to_owned);
+    AppState { config: std::sync::Arc::new(config), ..state.clone() }
+}
+
+#[tokio::test]
+async fn the_map_pin_works_without_javascript() {
+    let plain = state().await;
+    // No tile server: no map, no coordinates, and images only from the portal.
+    let page = get(&plain, "/submit").await;
+    assert!(!page.html.contains("type=\"image\"") && !page.html.contains("name=\"lat\""));
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("; img-src 'self'; "), "{csp}");
+
+    let state = with_tiles(&plain, Some("https://tile.openstreetmap.org/{z}/{x}/{y}.png"));
+    let page = get(&state, "/submit?lang=en").await;
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("; img-src 'self' https://tile.openstreetmap.org; "), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "{csp}");
+    assert!(!page.html.contains("<script") && !page.html.contains(" style="));
+    check(
+        &map_html(&page.html),
+        expect![[r#"
+            <p class="hint" id="map-hint">Click the map of the centre to mark the place, or type the coordinates below. The map is loaded from an outside map server.</p>
+            <div class="mapwrap">
+            <div class="map">
+            <input type="image" name="map-0-0" src="https://tile.openstreetmap.org/15/18635/12146.png" alt="Map of central Plovdiv, north-west part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+            <input type="image" name="map-1-0" src="https://tile.openstreetmap.org/15/18636/12146.png" alt="Map of central Plovdiv, north-east part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+            <input type="image" name="map-0-1" src="https://tile.openstreetmap.org/15/18635/12147.png" alt="Map of central Plovdiv, south-west part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+            <input type="image" name="map-1-1" src="https://tile.openstreetmap.org/15/18636/12147.png" alt="Map of central Plovdiv, south-east part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+            </div>
+            </div>"#]],
+    );
+
+    // A click on the north-east tile keeps what was typed, fills the place in and registers nothing.
+    let before = state.store.counts().await.unwrap().cases;
+    let fields = [
+        ("category", "parks"),
+        ("description", "Не свети лампата"),
+        ("address", "ул. „Княз Александър I“"),
+        ("contact", "anonymous"),
+        ("map-1-0.x", "128"),
+        ("map-1-0.y", "64"),
+    ];
+    let clicked = send(&state, post_multipart("/submit?lang=en", multipart(&fields, &[]), None)).await;
+    assert_eq!(clicked.status, StatusCode::OK, "{}", clicked.html);
+    assert_eq!(state.store.counts().await.unwrap().cases, before);
+    check(&map_html(&clicked.html), expect![[r#"
+        <p class="hint" id="map-hint">Click the map of the centre to mark the place, or type the coordinates below. The map is loaded from an outside map server.</p>
+        <div class="mapwrap">
+        <div class="map">
+        <input type="image" name="map-0-0" src="https://tile.openstreetmap.org/15/18635/12146.png" alt="Map of central Plovdiv, north-west part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+        <input type="image" name="map-1-0" src="https://tile.openstreetmap.org/15/18636/12146.png" alt="Map of central Plovdiv, north-east part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+        <input type="image" name="map-0-1" src="https://tile.openstreetmap.org/15/18635/12147.png" alt="Map of central Plovdiv, south-west part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+        <input type="image" name="map-1-1" src="https://tile.openstreetmap.org/15/18636/12147.png" alt="Map of central Plovdiv, south-east part: click to mark the place" width="256" height="256" aria-describedby="map-hint">
+        <svg width="512" height="512" viewBox="0 0 512 512" aria-hidden="true" focusable="false">
+        <circle cx="384" cy="64" r="12"/>
+        <circle class="dot" cx="384" cy="64" r="3"/>
+        </svg>
+        </div>
+        </div>
+        <p id="map-marked">Marked place: 42.14508, 24.74670</p>"#]]);
+    assert!(clicked.html.contains("value=\"42.14508\"") && clicked.html.contains("value=\"24.74670\""), "{}", clicked.html);
+    assert!(clicked.html.contains("Не свети лампата") && clicked.html.contains("id=\"category-parks\" value=\"parks\" checked"));
+    assert!(clicked.html.contains("id=\"contact-anonymous\" value=\"anonymous\" checked"));
+
+    // Photos cannot be carried over a click; a keyboard press on the map gives no place.
+    let photo = jpeg_with_exif();
+    let keyboard = [("description", "x"), ("map-0-1.x", "0"), ("map-0-1.y", "0")];
+    let page = send(&state, post_multipart("/submit", multipart(&keyboard, &[("photos", "a.jpg", &photo)]), None)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<a href=\"#lat\">Картата не посочи място"), "{}", page.html);
+    assert!(page.html.contains("<a href=\"#photos\">Снимките не се запазват"), "{}", page.html);
+    assert_eq!(state.store.counts().await.unwrap().cases, before);
+
+    // Sending the form with the place (the real button) registers it; the address alone works too.
+    let sent = submit_parks(&state, &[("lat", "42.14508"), ("lon", "24.74670")], &[]).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.html);
+    let (reference, _) = reference_and_code(&sent.html);
+    let case = state.store.case_by_reference(&reference).await.unwrap().unwrap();
+    assert_eq!((case.latitude, case.longitude), (Some(42.14508), Some(24.7467)));
+    let address_only = submit_parks(&state, &[], &[]).await;
+    assert_eq!(address_only.status, StatusCode::OK, "{}", address_only.html);
+
+    // A tile URL that is not a plain http(s) host shows no map and widens no policy.
+    let odd = with_tiles(&plain, Some("https://tiles.example;script-src/{z}/{x}/{y}.png"));
+    let page = get(&odd, "/submit").await;
+    assert!(!page.html.contains("type=\"image\"") && page.html.contains("name=\"lat\""));
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("; img-src 'self'; "), "{csp}");
+}
+
+fn check(actual: &str, expect: Expect) {
+    expect.assert_eq(actual);
+}
