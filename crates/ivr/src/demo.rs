@@ -237,9 +237,9 @@ pub fn demo_prompt_texts() -> Vec<(&'static str, &'static str, &'static str)> {
         ),
         (
             "after_hours",
-            "В момента не работим. Работим от понеделник до петък, от 9 до 17:30 часа, \
+            "В момента не работим. Работим от понеделник до петък, от 8:30 до 17:30 часа, \
              без официалните празници. При спешен случай се обадете на 112.",
-            "We are closed now. We are open Monday to Friday, 9 a.m. to 5:30 p.m., \
+            "We are closed now. We are open Monday to Friday, 8:30 a.m. to 5:30 p.m., \
              except public holidays. In an emergency, call 112.",
         ),
         (
