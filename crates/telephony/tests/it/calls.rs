@@ -15,21 +15,21 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ua::{RtpPeer, Ua, WAIT, hears_tone, wait_for_audio};
 
-const NUMBER: &str = "080011800";
+pub(crate) const NUMBER: &str = "080011800";
 const PASSWORD: &str = "secret-password";
 /// The tone of the test privacy notice.
-const NOTICE_HZ: f64 = 700.0;
+pub(crate) const NOTICE_HZ: f64 = 700.0;
 
-struct Fixture {
-    sip: SocketAddr,
+pub(crate) struct Fixture {
+    pub(crate) sip: SocketAddr,
     events: Arc<Mutex<Vec<Event>>>,
     dir: PathBuf,
-    handle: telephony::Handle,
+    pub(crate) handle: telephony::Handle,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Fixture {
-    async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Fixture {
+    pub(crate) async fn start(name: &str, tweak: impl FnOnce(&mut Config)) -> Fixture {
         let dir = std::env::temp_dir().join(format!("telephony-it-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("prompts/bg")).unwrap();
@@ -111,7 +111,7 @@ impl Fixture {
     }
 
     /// Waits for an event matching `check` and returns it.
-    async fn event(&self, check: impl Fn(&Event) -> bool) -> Event {
+    pub(crate) async fn event(&self, check: impl Fn(&Event) -> bool) -> Event {
         let deadline = tokio::time::Instant::now() + WAIT;
         while tokio::time::Instant::now() < deadline {
             if let Some(event) = self
@@ -135,7 +135,7 @@ impl Fixture {
         .await;
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.handle.shutdown();
         tokio::time::timeout(WAIT, self.task)
             .await

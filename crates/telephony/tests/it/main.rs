@@ -2,4 +2,5 @@
 //! agents over real UDP and RTP.
 
 mod calls;
+mod tcp;
 mod ua;
