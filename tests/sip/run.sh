@@ -5,12 +5,13 @@
 # sides with audio files, checked with a Goertzel detector. Called by scripts/test.sh.
 #
 # The test configuration keeps the line open around the clock (date entries win over holidays),
-# rings an agent for 5 s, has no wrap-up, and replaces the prompts with 0.4 s tones so a call
-# reaches the main menu in about a second (the shipped privacy notice alone is 14 s; digits are
-# only taken in menus).
+# rings an agent for 5 s, has no wrap-up, lets callers wait in administrative_services (main menu
+# key 2) for at most 3 s (overflow_s) before the IVR offers a message or a callback, and replaces
+# the prompts with 0.4 s tones so a call reaches the main menu in about a second (the shipped
+# privacy notice alone is 14 s; digits are only taken in menus).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-here=tests/sip
+here=$PWD/tests/sip   # absolute: some steps run from the work directory
 helper="python3 $here/sip_helper.py"
 
 for tool in sipp baresip sox; do
@@ -33,9 +34,16 @@ mkdir -p "$work/logs"
 read -r http_port sip_port rtp_first < <($helper ports 400)
 url="http://127.0.0.1:$http_port"
 $helper prompts prompts "$work/prompts"
-config=$($helper config "$work" "$http_port" "$sip_port" "$rtp_first" $((rtp_first + 399)) 4 "$work/prompts")
+# The wait limit of administrative_services; social_services (key 1) has none, since a caller
+# there waits through a 5 s ring timeout in test 4.
+overflow_s=3
+config=$($helper config "$work" "$http_port" "$sip_port" "$rtp_first" $((rtp_first + 399)) 4 "$work/prompts" \
+    "administrative_services:$overflow_s")
 for scenario in "$here"/*.xml; do
-    sed -e "s|SIPP_PCAP_DIR|$pcap_dir|g" -e "s|DTMF_AT|2000|g" "$scenario" >"$work/$(basename "$scenario")"
+    # caller_overflow.xml: key 1 in the message-or-callback menu, about 1.5 s after the wait limit
+    # sent the call back to the IVR (2 s after DTMF_AT: "connecting", then queued; "all busy").
+    sed -e "s|SIPP_PCAP_DIR|$pcap_dir|g" -e "s|OVERFLOW_DTMF_AT|$((overflow_s * 1000 + 2500))|g" \
+        -e "s|DTMF_AT|2000|g" "$scenario" >"$work/$(basename "$scenario")"
 done
 
 env -u CIVICLINE_DATABASE_URL -u CIVICLINE_CONFIG RUST_LOG=${RUST_LOG:-info} \
@@ -77,10 +85,11 @@ sipp_agent() {
     children+=("$agent_pid")
 }
 
-# sipp_caller NAME HOLD_MS: a caller in the foreground; returns SIPp's exit status.
+# sipp_caller NAME HOLD_MS [SCENARIO]: a caller (caller.xml unless SCENARIO) in the foreground;
+# returns SIPp's exit status.
 sipp_caller() {
-    local name=$1 hold=$2
-    (cd "$work/logs" && exec sipp 127.0.0.1:"$sip_port" -sf "$work/caller.xml" -s 080011800 \
+    local name=$1 hold=$2 scenario=${3:-caller.xml}
+    (cd "$work/logs" && exec sipp 127.0.0.1:"$sip_port" -sf "$work/$scenario" -s 080011800 \
         -i 127.0.0.1 -p "$(free_udp)" -mi 127.0.0.1 -mp "$(free_media)" -m 1 -d "$hold" -nostdin \
         -timeout 90s -timeout_error -trace_err -trace_msg \
         -message_file "$work/logs/$name.msg" -error_file "$work/logs/$name.err" >"$work/logs/$name.out" 2>&1)
@@ -136,7 +145,43 @@ test_abandoned() {
     fi
 }
 
-# 2. An agent registers with digest auth; a caller presses 1 and is bridged to it.
+# 2. Nobody answers administrative_services within its wait limit: the call overflows back to the
+# IVR, whose message-or-callback menu takes key 1, and the message opens a case with the recording.
+test_overflow() {
+    local after status=0 call_ref cases what="queue overflow to voicemail"
+    after=$(last_cdr)
+    sipp_caller overflow 4000 caller_overflow.xml || status=$?
+    if ((status != 0)); then fail "$what" "sipp exit $status"; show_logs overflow; return; fi
+    if ! cdr_check overflow "$after" \
+        'len(caller) == 1 and not agents' \
+        'caller[0]["outcome"] == "voicemail" and caller[0]["queue"] == "administrative_services"' \
+        "caller[0][\"wait_ms\"] >= $((overflow_s * 1000)) and caller[0][\"agent\"] is None"; then
+        fail "$what" "call record"; return
+    fi
+    call_ref=$(python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["call"])' <"$work/records.jsonl")
+    cases=$($helper voicemail-case "$url" "$call_ref")
+    if python3 - "$cases" <<'PY'
+import json, sys
+cases = json.loads(sys.argv[1])
+assert len(cases) == 1, cases
+case = cases[0]
+assert case["channel"] == "phone", case["channel"]
+attachments = case["attachments"]
+assert len(attachments) == 1, attachments
+assert attachments[0]["content_type"].startswith("audio/"), attachments[0]
+assert attachments[0]["size"] > 8000, attachments[0]
+assert not attachments[0]["public"], attachments[0]
+PY
+    then
+        pass "$what: $overflow_s s in administrative_services, then key 1 in the IVR: CDR voicemail, case $(
+            python3 -c 'import json, sys; print(json.loads(sys.argv[1])[0]["reference"])' "$cases") with the recording"
+        return
+    fi
+    echo "sip: overflow: cases for call $call_ref: $cases" >&2
+    fail "$what" "no case with the recording"
+}
+
+# 3. An agent registers with digest auth; a caller presses 1 and is bridged to it.
 test_answered() {
     local after status=0 agent_status=0
     after=$(last_cdr)
@@ -160,7 +205,7 @@ test_answered() {
     fi
 }
 
-# 3. The first agent rings and never answers; after the ring timeout the call goes to the second.
+# 4. The first agent rings and never answers; after the ring timeout the call goes to the second.
 test_no_answer() {
     local after status=0 s1=0 s2=0 pid1 pid2
     after=$(last_cdr)
@@ -189,6 +234,7 @@ test_no_answer() {
 }
 
 test_abandoned
+test_overflow
 test_answered
 test_no_answer
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then

@@ -3,10 +3,12 @@
 
   ports N                 free loopback ports: HTTP, SIP (UDP and TCP), then the first port of a
                           free even RTP range of N ports
-  config DIR HTTP SIP RTP_FIRST RTP_LAST AGENTS [PROMPTS]
+  config DIR HTTP SIP RTP_FIRST RTP_LAST AGENTS [PROMPTS [QUEUE:SECONDS]]
                           writes DIR/civicline.toml: the demo, the line always open (weekly hours
                           plus date entries for yesterday..tomorrow, which win over holidays),
-                          short ring timeout, no wrap-up, AGENTS agents agent1..agentN
+                          short ring timeout, no wrap-up, AGENTS agents agent1..agentN; no queue
+                          has a wait limit except QUEUE, which overflows to the IVR (the demo's
+                          message-or-callback menu) after SECONDS
   prompts SHIPPED OUT     writes every shipped prompt name as a 0.4 s 600 Hz tone under OUT
   token URL               logs in as supervisor and prints the bearer token
   cdrs URL [after_id]     prints the call records after after_id (JSON lines); logs in as
@@ -14,6 +16,10 @@
   tone WAV HZ [START END] Goertzel power ratio of HZ in WAV (seconds START..END)
   energy WAV START END    RMS of WAV between START and END seconds
   wait-http URL           waits for the server's HTTP port
+  voicemail-case URL CALL_REF
+                          logs in as agent, finds the cases whose description names the call
+                          (GET /api/v1/cases?q=...) and prints them with their attachments as
+                          JSON; waits up to 10 s for one with an attachment
   pcap OUT SECONDS        a G.711 A-law RTP capture for SIPp's play_pcap_audio
   audio-check CALLER AGENT  the baresip call's recordings: tones both ways, music while queued
 """
@@ -24,6 +30,7 @@ import os
 import socket
 import sys
 import time
+import urllib.parse
 import urllib.request
 import wave
 
@@ -98,7 +105,8 @@ QUEUES = [
 ]
 
 
-def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None):
+def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None, overflow=None):
+    limited, limit = overflow.split(":") if overflow else (None, 0)
     sofia = datetime.timezone(datetime.timedelta(hours=2))
     today = datetime.datetime.now(sofia).date()
     dates = [today + datetime.timedelta(days=d) for d in (-1, 0, 1)]
@@ -127,7 +135,7 @@ def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None):
             'strategy = "longest_idle"',
             "ring_timeout_s = 5",
             "wrapup_s = 0",
-            "max_wait_s = 0",
+            f"max_wait_s = {int(limit) if queue == limited else 0}",
             'overflow = "ivr"',
             "announce_s = 0",
         ]
@@ -168,8 +176,8 @@ def write_tone(path, hz, seconds, rate=8000, amplitude=8000):
         w.writeframes(bytes(frames))
 
 
-def login(url):
-    body = json.dumps({"username": "supervisor", "password": "civicline-demo"}).encode()
+def login(url, username="supervisor"):
+    body = json.dumps({"username": username, "password": "civicline-demo"}).encode()
     req = urllib.request.Request(
         url + "/api/v1/auth/login", data=body, headers={"Content-Type": "application/json"}
     )
@@ -193,6 +201,32 @@ def cdrs(url, after=0):
     for item in sorted(items, key=lambda i: i["id"]):
         if item["id"] > int(after):
             print(json.dumps(item, sort_keys=True))
+
+
+def get(url, path, token):
+    req = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+def voicemail_case(url, call_ref, timeout=10):
+    """The cases whose description names the call ("... Call c7, menu path: ...", in Bulgarian
+    "Обаждане c7, ..."), each with its attachments; waits up to `timeout` s for one with an
+    attachment (the case is registered once the recording is written)."""
+    token = login(url, "agent")
+    query = urllib.parse.urlencode({"q": f"{call_ref},"})
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        found = []
+        for summary in get(url, f"/api/v1/cases?{query}", token)["items"]:
+            case = get(url, f"/api/v1/cases/{summary['reference']}", token)
+            if f" {call_ref}," in case.get("description", ""):
+                case["attachments"] = get(url, f"/api/v1/cases/{summary['reference']}/attachments", token)
+                found.append(case)
+        if any(case["attachments"] for case in found) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    print(json.dumps(found, sort_keys=True, ensure_ascii=False))
 
 
 def samples(path, start=None, end=None):
@@ -339,4 +373,5 @@ if __name__ == "__main__":
         "audio-check": lambda: audio_check(*args),
         "baresip-ports": baresip_ports,
         "pcap": lambda: pcap(*args),
+        "voicemail-case": lambda: voicemail_case(*args),
     }[command]()
