@@ -127,6 +127,14 @@ async fn not_found(uri: OriginalUri) -> Response {
     Failure::not_found("no such resource").into_response(format)
 }
 
+/// The path's file name without its extension, and the format the extension asks for; a bad
+/// path is answered in XML, the spec's default.
+fn file_and_format(path: Result<Path<String>, PathRejection>) -> Result<(String, Format), Response> {
+    let Path(file) = path.map_err(|rejection| Failure::bad_request(rejection.body_text()).into_response(Format::Xml))?;
+    let (stem, format) = split_format(&file).map_err(|failure| failure.into_response(Format::Xml))?;
+    Ok((stem.to_owned(), format))
+}
+
 /// `GET /discovery`, `/services` and `/requests`, by the file name.
 async fn get_resource(
     State(state): State<AppState>,
@@ -134,14 +142,11 @@ async fn get_resource(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let file = match path {
-        Ok(Path(file)) => file,
-        Err(rejection) => return Failure::bad_request(rejection.body_text()).into_response(Format::Xml),
-    };
-    let (stem, format) = match split_format(&file) {
+    let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(failure) => return failure.into_response(Format::Xml),
+        Err(response) => return response,
     };
+    let stem = file.as_str();
     let answer = async {
         let params = query_params(query)?;
         let lang = Lang::choose(&params, &headers)?;
@@ -163,14 +168,11 @@ async fn post_resource(
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let file = match path {
-        Ok(Path(file)) => file,
-        Err(rejection) => return Failure::bad_request(rejection.body_text()).into_response(Format::Xml),
-    };
-    let (stem, format) = match split_format(&file) {
+    let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(failure) => return failure.into_response(Format::Xml),
+        Err(response) => return response,
     };
+    let stem = file.as_str();
     let answer = async {
         if stem != "requests" {
             return Err(Failure::new(StatusCode::METHOD_NOT_ALLOWED, format!("{stem} cannot be posted to")));
@@ -199,14 +201,11 @@ async fn service_definition(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let file = match path {
-        Ok(Path(file)) => file,
-        Err(rejection) => return Failure::bad_request(rejection.body_text()).into_response(Format::Xml),
-    };
-    let (code, format) = match split_format(&file) {
+    let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(failure) => return failure.into_response(Format::Xml),
+        Err(response) => return response,
     };
+    let code = file.as_str();
     let answer = async {
         let params = query_params(query)?;
         let lang = Lang::choose(&params, &headers)?;
@@ -224,14 +223,11 @@ async fn request_by_id(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let file = match path {
-        Ok(Path(file)) => file,
-        Err(rejection) => return Failure::bad_request(rejection.body_text()).into_response(Format::Xml),
-    };
-    let (id, format) = match split_format(&file) {
+    let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(failure) => return failure.into_response(Format::Xml),
+        Err(response) => return response,
     };
+    let id = file.as_str();
     let answer = async {
         let params = query_params(query)?;
         let lang = Lang::choose(&params, &headers)?;
@@ -252,14 +248,11 @@ async fn token(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let file = match path {
-        Ok(Path(file)) => file,
-        Err(rejection) => return Failure::bad_request(rejection.body_text()).into_response(Format::Xml),
-    };
-    let (token, format) = match split_format(&file) {
+    let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(failure) => return failure.into_response(Format::Xml),
+        Err(response) => return response,
     };
+    let token = file.as_str();
     let answer = async {
         let reference = state
             .store
