@@ -9,6 +9,7 @@ mod access;
 mod case;
 mod deadline;
 mod institution;
+mod names;
 mod phone;
 mod reference;
 
@@ -19,6 +20,7 @@ pub use case::{
 };
 pub use deadline::{default_deadline, format_deadline_rule, parse_deadline_rule};
 pub use institution::{Connection, InstitutionKind};
+pub use names::{MIN_PASSWORD_CHARS, is_long_enough_password, is_valid_code};
 pub use phone::normalize_phone;
 pub use reference::{ParseReferenceError, Reference};
 

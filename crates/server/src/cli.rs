@@ -201,7 +201,7 @@ fn read_password() -> Result<String, Failure> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line).context("read password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < 10 {
+    if !domain::is_long_enough_password(&password) {
         return Err(Failure::Usage("the password must be at least 10 characters".into()));
     }
     Ok(password)

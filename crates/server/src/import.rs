@@ -183,9 +183,7 @@ fn parse_toml(text: &str) -> Result<Vec<RawRow>, Vec<RowError>> {
 }
 
 fn valid_code(name: &str, code: &str) -> Result<String, String> {
-    let ok = (1..=64).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok { Ok(code.to_owned()) } else { Err(format!("{name} {code:?}: use lower-case letters, digits, '-' or '_'")) }
+    if domain::is_valid_code(code) { Ok(code.to_owned()) } else { Err(format!("{name} {code:?}: use lower-case letters, digits, '-' or '_'")) }
 }
 
 fn known_fields(row: &RawRow, allowed: &[&str]) -> Result<(), String> {
@@ -265,7 +263,7 @@ fn check_user(row: &RawRow) -> Result<(ImportUser, String), String> {
         return Err("institution: an officer belongs to an institution".into());
     }
     let password = row.required("password")?.to_owned();
-    if password.chars().count() < 10 {
+    if !domain::is_long_enough_password(&password) {
         return Err("password: must be at least 10 characters".into());
     }
     let user = ImportUser {

@@ -17,9 +17,7 @@ fn require_admin(staff: &Staff) -> Result<(), Error> {
 
 fn valid_code(field: &'static str, code: &str) -> Result<String, Error> {
     let code = code.trim();
-    let ok = (1..=64).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
+    if domain::is_valid_code(code) {
         Ok(code.to_owned())
     } else {
         Err(Error::invalid(field, "use 1 to 64 lower-case letters, digits, '-' or '_'"))
@@ -329,7 +327,7 @@ pub(crate) async fn create_user(
     if role == Role::Officer && institution_id.is_none() {
         return Err(Error::invalid("institution", "an officer belongs to an institution"));
     }
-    if input.password.chars().count() < 10 {
+    if !domain::is_long_enough_password(&input.password) {
         return Err(Error::invalid("password", "must be at least 10 characters"));
     }
     let username = valid_code("username", &input.username)?;
