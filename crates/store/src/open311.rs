@@ -5,8 +5,9 @@
 //! Open311 client sent beyond it is recorded afterwards by [`Store::record_open311_request`].
 //! Queries are written once and expanded for both backends, as in `queries`.
 
-use domain::{AssignmentStatus, CaseStatus, Channel};
+use domain::{CaseStatus, Channel};
 
+use crate::queries::{ASSIGNMENT_COLUMNS, AssignmentRow, parse_column};
 use crate::types::Assignment;
 use crate::{Backend, Error, Store};
 
@@ -252,17 +253,6 @@ struct RequestRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct AssignmentRow {
-    id: i64,
-    case_id: i64,
-    institution_id: i64,
-    status: String,
-    deadline: String,
-    created_at: i64,
-    updated_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
 struct CaseAttributeRow {
     case_id: i64,
     code: String,
@@ -276,10 +266,6 @@ struct EventRow {
     kind: String,
     institution_id: Option<i64>,
     body: String,
-}
-
-fn parse_column<T>(parse: fn(&str) -> Option<T>, text: &str, column: &str) -> Result<T, Error> {
-    parse(text).ok_or_else(|| Error::Rule(format!("unknown value {text:?} in column {column}")))
 }
 
 fn attributes_from_rows(rows: Vec<AttributeRow>, values: Vec<ValueRow>) -> Result<Vec<CategoryAttribute>, Error> {
@@ -623,14 +609,19 @@ macro_rules! open311_queries {
                 let in_ids = placeholders(1, ids.len());
 
                 let sql = format!(
-                    "SELECT id, case_id, institution_id, status, deadline, created_at, updated_at \
-                     FROM assignments WHERE case_id IN ({in_ids}) ORDER BY case_id, id"
+                    "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE case_id IN ({in_ids}) \
+                     ORDER BY case_id, id"
                 );
                 let mut query = sqlx::query_as::<_, AssignmentRow>(&sql);
                 for id in &ids {
                     query = query.bind(*id);
                 }
-                let assignments = query.fetch_all(pool).await?;
+                let assignments = query
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(AssignmentRow::into_assignment)
+                    .collect::<Result<Vec<Assignment>, Error>>()?;
 
                 let sql = format!(
                     "SELECT case_id, code, value FROM case_attributes WHERE case_id IN ({in_ids}) \
@@ -654,21 +645,8 @@ macro_rules! open311_queries {
 
                 rows.into_iter()
                     .map(|row| {
-                        let case_assignments = assignments
-                            .iter()
-                            .filter(|a| a.case_id == row.id)
-                            .map(|a| {
-                                Ok(Assignment {
-                                    id: a.id,
-                                    case_id: a.case_id,
-                                    institution_id: a.institution_id,
-                                    status: parse_column(AssignmentStatus::parse, &a.status, "assignments.status")?,
-                                    deadline: a.deadline.clone(),
-                                    created_at: a.created_at,
-                                    updated_at: a.updated_at,
-                                })
-                            })
-                            .collect::<Result<Vec<_>, Error>>()?;
+                        let case_assignments: Vec<Assignment> =
+                            assignments.iter().filter(|a| a.case_id == row.id).cloned().collect();
                         Ok(Open311Request {
                             case_id: row.id,
                             channel: parse_column(Channel::parse, &row.channel, "cases.channel")?,

@@ -207,7 +207,7 @@ impl CaseSummaryRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct AssignmentRow {
+pub(crate) struct AssignmentRow {
     id: i64,
     case_id: i64,
     institution_id: i64,
@@ -218,7 +218,7 @@ struct AssignmentRow {
 }
 
 impl AssignmentRow {
-    fn into_assignment(self) -> Result<Assignment, Error> {
+    pub(crate) fn into_assignment(self) -> Result<Assignment, Error> {
         Ok(Assignment {
             id: self.id,
             case_id: self.case_id,
@@ -285,7 +285,7 @@ impl AttachmentRow {
     }
 }
 
-fn parse_column<T>(parse: fn(&str) -> Option<T>, text: &str, column: &str) -> Result<T, Error> {
+pub(crate) fn parse_column<T>(parse: fn(&str) -> Option<T>, text: &str, column: &str) -> Result<T, Error> {
     parse(text).ok_or_else(|| Error::Rule(format!("unknown value {text:?} in column {column}")))
 }
 
@@ -319,7 +319,7 @@ const INSTITUTION_COLUMNS: &str =
     "id, code, name_bg, name_en, kind, connection, email, phone, webhook_url, active";
 const USER_COLUMNS: &str =
     "id, username, display_name, role, institution_id, active, password_hash";
-const ASSIGNMENT_COLUMNS: &str =
+pub(crate) const ASSIGNMENT_COLUMNS: &str =
     "id, case_id, institution_id, status, deadline, created_at, updated_at";
 const EVENT_COLUMNS: &str = "id, case_id, institution_id, at, actor_user_id, kind, public, body";
 const ATTACHMENT_COLUMNS: &str =
