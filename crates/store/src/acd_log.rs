@@ -124,31 +124,16 @@ macro_rules! acd_log_queries {
 acd_log_queries!(sqlite, sqlx::SqlitePool);
 acd_log_queries!(postgres, sqlx::PgPool);
 
-/// Like the crate's `dispatch!`, but binding this module's queries.
-macro_rules! dispatch_acd_log {
-    ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite($pool) => {
-                use self::sqlite as $q;
-                $body
-            }
-            Backend::Postgres($pool) => {
-                use self::postgres as $q;
-                $body
-            }
-        }
-    };
-}
 
 impl Store {
     /// Records a run of the switch; recording the same run again changes nothing.
     pub async fn record_acd_run(&self, run: &AcdRun) -> Result<(), Error> {
-        dispatch_acd_log!(self, |q, pool| q::record_run(pool, run).await)
+        dispatch!(self, self, |q, pool| q::record_run(pool, run).await)
     }
 
     /// Every recorded run, oldest first.
     pub async fn acd_runs(&self) -> Result<Vec<AcdRun>, Error> {
-        dispatch_acd_log!(self, |q, pool| q::runs(pool).await)
+        dispatch!(self, self, |q, pool| q::runs(pool).await)
     }
 
     /// Appends log entries in one transaction (one fsync for the batch); all or none.
@@ -156,11 +141,11 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        dispatch_acd_log!(self, |q, pool| q::insert(pool, events).await)
+        dispatch!(self, self, |q, pool| q::insert(pool, events).await)
     }
 
     /// Log entries in a time range, oldest first, a page at a time.
     pub async fn acd_events(&self, filter: &AcdLogFilter) -> Result<Vec<AcdEvent>, Error> {
-        dispatch_acd_log!(self, |q, pool| q::list(pool, filter).await)
+        dispatch!(self, self, |q, pool| q::list(pool, filter).await)
     }
 }

@@ -152,31 +152,16 @@ macro_rules! call_queries {
 call_queries!(sqlite, sqlx::SqlitePool);
 call_queries!(postgres, sqlx::PgPool);
 
-/// Like the crate's `dispatch!`, but binding this module's queries.
-macro_rules! dispatch_calls {
-    ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite($pool) => {
-                use self::sqlite as $q;
-                $body
-            }
-            Backend::Postgres($pool) => {
-                use self::postgres as $q;
-                $body
-            }
-        }
-    };
-}
 
 impl Store {
     /// Stores one call detail record; returns its id.
     pub async fn insert_call_record(&self, new: &NewCallRecord) -> Result<i64, Error> {
-        dispatch_calls!(self, |q, pool| q::insert(pool, new).await)
+        dispatch!(self, self, |q, pool| q::insert(pool, new).await)
     }
 
     /// Call detail records, newest first.
     pub async fn call_records(&self, filter: &CallFilter) -> Result<Vec<CallRecord>, Error> {
-        dispatch_calls!(self, |q, pool| q::list(pool, filter).await)
+        dispatch!(self, self, |q, pool| q::list(pool, filter).await)
     }
 }
 

@@ -61,16 +61,21 @@ pub struct Store {
     cache: std::sync::Arc<cache::Caches>,
 }
 
-/// Runs `$body` with `$q` bound to the backend's query module and `$pool` to its pool.
+/// Runs `$body` with `$q` bound to the backend's query module and `$pool` to its pool. The
+/// module holding the `sqlite` and `postgres` query modules defaults to `crate::queries`; an area
+/// with its own queries names it (`dispatch!(self, self, |q, pool| …)`).
 macro_rules! dispatch {
     ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
+        dispatch!($store, crate::queries, |$q, $pool| $body)
+    };
+    ($store:expr, $($module:tt)::+, |$q:ident, $pool:ident| $body:expr) => {
         match &$store.backend {
             Backend::Sqlite($pool) => {
-                use crate::queries::sqlite as $q;
+                use $($module)::+::sqlite as $q;
                 $body
             }
             Backend::Postgres($pool) => {
-                use crate::queries::postgres as $q;
+                use $($module)::+::postgres as $q;
                 $body
             }
         }

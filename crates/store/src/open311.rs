@@ -710,50 +710,35 @@ macro_rules! open311_queries {
 open311_queries!(sqlite, sqlx::SqlitePool, sqlx::SqliteConnection);
 open311_queries!(postgres, sqlx::PgPool, sqlx::PgConnection);
 
-/// Like the crate's `dispatch!`, but binding this module's queries.
-macro_rules! dispatch_open311 {
-    ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite($pool) => {
-                use self::sqlite as $q;
-                $body
-            }
-            Backend::Postgres($pool) => {
-                use self::postgres as $q;
-                $body
-            }
-        }
-    };
-}
 
 impl Store {
     /// Issues an Open311 API key; the caller keeps the key and passes its hash.
     pub async fn create_open311_key(&self, new: &NewOpen311Key) -> Result<Open311Key, Error> {
-        dispatch_open311!(self, |q, pool| q::create_key(pool, new, crate::now()).await)
+        dispatch!(self, self, |q, pool| q::create_key(pool, new, crate::now()).await)
     }
 
     pub async fn open311_keys(&self) -> Result<Vec<Open311Key>, Error> {
-        dispatch_open311!(self, |q, pool| q::keys(pool).await)
+        dispatch!(self, self, |q, pool| q::keys(pool).await)
     }
 
     /// The key with this hash, active or not.
     pub async fn open311_key_by_hash(&self, key_hash: &str) -> Result<Option<Open311Key>, Error> {
-        dispatch_open311!(self, |q, pool| q::key_by_hash(pool, key_hash).await)
+        dispatch!(self, self, |q, pool| q::key_by_hash(pool, key_hash).await)
     }
 
     /// Enables or revokes a key. Revoked keys stay, so that earlier requests keep their client.
     pub async fn set_open311_key_active(&self, id: i64, active: bool) -> Result<Open311Key, Error> {
-        dispatch_open311!(self, |q, pool| q::set_key_active(pool, id, active, crate::now()).await)
+        dispatch!(self, self, |q, pool| q::set_key_active(pool, id, active, crate::now()).await)
     }
 
     /// A category's attributes in form order, each with its values.
     pub async fn category_attributes(&self, category_id: i64) -> Result<Vec<CategoryAttribute>, Error> {
-        dispatch_open311!(self, |q, pool| q::attributes(pool, category_id).await)
+        dispatch!(self, self, |q, pool| q::attributes(pool, category_id).await)
     }
 
     /// The ids of the categories that define at least one attribute.
     pub async fn categories_with_attributes(&self) -> Result<Vec<i64>, Error> {
-        dispatch_open311!(self, |q, pool| q::categories_with_attributes(pool).await)
+        dispatch!(self, self, |q, pool| q::categories_with_attributes(pool).await)
     }
 
     /// Replaces all of a category's attributes in one transaction; answers what is stored.
@@ -762,31 +747,31 @@ impl Store {
         category_id: i64,
         attributes: &[CategoryAttribute],
     ) -> Result<Vec<CategoryAttribute>, Error> {
-        dispatch_open311!(self, |q, pool| q::set_attributes(pool, category_id, attributes, crate::now()).await)
+        dispatch!(self, self, |q, pool| q::set_attributes(pool, category_id, attributes, crate::now()).await)
     }
 
     /// When the service list or a service definition last changed, Unix ms (0 when never).
     pub async fn open311_changeset(&self) -> Result<i64, Error> {
-        dispatch_open311!(self, |q, pool| q::changeset(pool).await)
+        dispatch!(self, self, |q, pool| q::changeset(pool).await)
     }
 
     /// Records what an Open311 client sent with a registered case, and when the key was used.
     pub async fn record_open311_request(&self, new: &NewOpen311Request) -> Result<(), Error> {
-        dispatch_open311!(self, |q, pool| q::record_request(pool, new, crate::now()).await)
+        dispatch!(self, self, |q, pool| q::record_request(pool, new, crate::now()).await)
     }
 
     /// The reference of the case an Open311 token stands for.
     pub async fn open311_reference_by_token(&self, token: &str) -> Result<Option<String>, Error> {
-        dispatch_open311!(self, |q, pool| q::reference_by_token(pool, token).await)
+        dispatch!(self, self, |q, pool| q::reference_by_token(pool, token).await)
     }
 
     /// Cases for GET requests, newest first.
     pub async fn open311_requests(&self, filter: &Open311Filter) -> Result<Vec<Open311Request>, Error> {
-        dispatch_open311!(self, |q, pool| q::requests(pool, filter).await)
+        dispatch!(self, self, |q, pool| q::requests(pool, filter).await)
     }
 
     /// The public history of these cases, oldest first within each case.
     pub async fn open311_public_events(&self, case_ids: &[i64]) -> Result<Vec<PublicEvent>, Error> {
-        dispatch_open311!(self, |q, pool| q::public_events(pool, case_ids).await)
+        dispatch!(self, self, |q, pool| q::public_events(pool, case_ids).await)
     }
 }

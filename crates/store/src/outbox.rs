@@ -384,21 +384,6 @@ macro_rules! outbox_queries {
 outbox_queries!(sqlite, sqlx::SqlitePool, "");
 outbox_queries!(postgres, sqlx::PgPool, "FOR UPDATE SKIP LOCKED");
 
-/// Like the crate's `dispatch!`, but binding this module's queries.
-macro_rules! dispatch_outbox {
-    ($store:expr, |$q:ident, $pool:ident| $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite($pool) => {
-                use self::sqlite as $q;
-                $body
-            }
-            Backend::Postgres($pool) => {
-                use self::postgres as $q;
-                $body
-            }
-        }
-    };
-}
 
 impl Store {
     /// Inserts the outbox rows for public events past the cursor, and for every public event at or
@@ -410,7 +395,7 @@ impl Store {
         since: i64,
         now: i64,
     ) -> Result<u64, Error> {
-        dispatch_outbox!(self, |q, pool| q::enqueue(pool, channels, since, now).await)
+        dispatch!(self, self, |q, pool| q::enqueue(pool, channels, since, now).await)
     }
 
     /// Leases up to `limit` due notifications to `owner` (a token unique to this claim) until
@@ -422,7 +407,7 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedNotification>, Error> {
-        dispatch_outbox!(self, |q, pool| q::claim(pool, owner, now, lease_ms, limit).await)
+        dispatch!(self, self, |q, pool| q::claim(pool, owner, now, lease_ms, limit).await)
     }
 
     /// Records how a claimed notification ended. `false` when the claim was no longer held (its
@@ -434,25 +419,25 @@ impl Store {
         outcome: &NotificationOutcome,
         now: i64,
     ) -> Result<bool, Error> {
-        dispatch_outbox!(self, |q, pool| q::finish(pool, id, owner, outcome, now).await)
+        dispatch!(self, self, |q, pool| q::finish(pool, id, owner, outcome, now).await)
     }
 
     /// The outbox rows of one case, oldest first.
     pub async fn notifications_for_case(&self, case_id: i64) -> Result<Vec<OutboxRow>, Error> {
-        dispatch_outbox!(self, |q, pool| q::rows_for_case(pool, case_id).await)
+        dispatch!(self, self, |q, pool| q::rows_for_case(pool, case_id).await)
     }
 
     /// How many notifications wait to be sent.
     pub async fn pending_notifications(&self) -> Result<i64, Error> {
-        dispatch_outbox!(self, |q, pool| q::pending_count(pool).await)
+        dispatch!(self, self, |q, pool| q::pending_count(pool).await)
     }
 
     /// Remembers the language (`bg` or `en`) the citizen used, for the case's notifications.
     pub async fn set_case_language(&self, case_id: i64, lang: &str, now: i64) -> Result<(), Error> {
-        dispatch_outbox!(self, |q, pool| q::set_case_language(pool, case_id, lang, now).await)
+        dispatch!(self, self, |q, pool| q::set_case_language(pool, case_id, lang, now).await)
     }
 
     pub async fn case_language(&self, case_id: i64) -> Result<Option<String>, Error> {
-        dispatch_outbox!(self, |q, pool| q::case_language(pool, case_id).await)
+        dispatch!(self, self, |q, pool| q::case_language(pool, case_id).await)
     }
 }
