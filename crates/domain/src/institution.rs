@@ -68,3 +68,52 @@ impl Connection {
         Connection::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
+
+/// An institution's checked contact details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contacts {
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+/// A contact detail that is not acceptable: which field, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl Contacts {
+    /// Checks an institution's contact details against how it is connected. Empty values must
+    /// already be `None`.
+    pub fn check(
+        connection: Connection,
+        email: Option<&str>,
+        phone: Option<&str>,
+        webhook_url: Option<&str>,
+    ) -> Result<Contacts, ContactError> {
+        let error = |field, message| ContactError { field, message };
+        if email.is_some_and(|email| !email.contains('@')) {
+            return Err(error("email", "not an e-mail address"));
+        }
+        if connection == Connection::Email && email.is_none() {
+            return Err(error("email", "an institution connected by e-mail needs one"));
+        }
+        if webhook_url.is_some_and(|url| !(url.starts_with("https://") || url.starts_with("http://"))) {
+            return Err(error("webhook_url", "must be an http or https URL"));
+        }
+        let phone = match phone {
+            None => None,
+            Some(phone) => {
+                Some(crate::normalize_phone(phone).ok_or(error("phone", "not a phone number"))?)
+            }
+        };
+        Ok(Contacts {
+            email: email.map(str::to_owned),
+            phone,
+            webhook_url: webhook_url.map(str::to_owned),
+        })
+    }
+}

@@ -19,7 +19,7 @@ pub use case::{
     case_status,
 };
 pub use deadline::{default_deadline, format_deadline_rule, parse_deadline_rule};
-pub use institution::{Connection, InstitutionKind};
+pub use institution::{Connection, ContactError, Contacts, InstitutionKind};
 pub use names::{MIN_PASSWORD_CHARS, is_long_enough_password, is_valid_code};
 pub use phone::normalize_phone;
 pub use reference::{ParseReferenceError, Reference};

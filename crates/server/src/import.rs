@@ -197,17 +197,9 @@ fn check_institution(row: &RawRow) -> Result<NewInstitution, String> {
     known_fields(row, &["code", "name_bg", "name_en", "kind", "connection", "email", "phone", "webhook_url", "active"])?;
     let kind = InstitutionKind::parse(row.required("kind")?).ok_or("kind: unknown institution kind")?;
     let connection = Connection::parse(row.required("connection")?).ok_or("connection: use listed, email, workspace or api")?;
-    let email = row.get("email").map(str::to_owned);
-    if email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return Err("email: not an e-mail address".into());
-    }
-    if connection == Connection::Email && email.is_none() {
-        return Err("email: an institution connected by e-mail needs one".into());
-    }
-    let phone = match row.get("phone") {
-        None => None,
-        Some(phone) => Some(domain::normalize_phone(phone).ok_or("phone: not a phone number")?),
-    };
+    let domain::Contacts { email, phone, webhook_url } =
+        domain::Contacts::check(connection, row.get("email"), row.get("phone"), row.get("webhook_url"))
+            .map_err(|err| format!("{}: {}", err.field, err.message))?;
     let active = match row.get("active") {
         None | Some("true") | Some("yes") | Some("1") => true,
         Some("false") | Some("no") | Some("0") => false,
@@ -221,7 +213,7 @@ fn check_institution(row: &RawRow) -> Result<NewInstitution, String> {
         connection,
         email,
         phone,
-        webhook_url: row.get("webhook_url").map(str::to_owned),
+        webhook_url,
         active,
     })
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::StatusCode;
-use domain::{Connection, InstitutionKind, Role, Staff, SubmissionKind};
+use domain::{Connection, Contacts, InstitutionKind, Role, Staff, SubmissionKind};
 use serde::{Deserialize, Serialize};
 
 use super::{optional_text, required_text};
@@ -81,24 +81,11 @@ impl InstitutionInput {
         let connection = Connection::parse(self.connection.trim())
             .ok_or_else(|| Error::invalid("connection", "use listed, email, workspace or api"))?;
         let email = optional_text("email", self.email, 254)?;
-        if let Some(email) = &email
-            && !email.contains('@') {
-                return Err(Error::invalid("email", "not an e-mail address"));
-            }
-        if connection == Connection::Email && email.is_none() {
-            return Err(Error::invalid("email", "an institution connected by e-mail needs one"));
-        }
+        let phone = optional_text("phone", self.phone, 40)?;
         let webhook_url = optional_text("webhook_url", self.webhook_url, 2000)?;
-        if let Some(url) = &webhook_url
-            && !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(Error::invalid("webhook_url", "must be an http or https URL"));
-            }
-        let phone = match optional_text("phone", self.phone, 40)? {
-            None => None,
-            Some(phone) => Some(
-                domain::normalize_phone(&phone).ok_or_else(|| Error::invalid("phone", "not a phone number"))?,
-            ),
-        };
+        let Contacts { email, phone, webhook_url } =
+            Contacts::check(connection, email.as_deref(), phone.as_deref(), webhook_url.as_deref())
+                .map_err(|err| Error::invalid(err.field, err.message))?;
         Ok(store::NewInstitution {
             code: valid_code("code", &self.code)?,
             name_bg: required_text("name_bg", &self.name_bg, 200)?,
