@@ -317,13 +317,10 @@ pub async fn start(
     web: web::AppState,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(Phone, tokio::task::JoinHandle<()>)> {
-    let udp = tokio::net::UdpSocket::bind(config.sip_listen)
+    let (udp, tcp) = telephony::bind_sip(config.sip_listen)
         .await
-        .with_context(|| format!("listen for SIP on udp {}", config.sip_listen))?;
+        .with_context(|| format!("listen for SIP on udp and tcp {}", config.sip_listen))?;
     let bound = udp.local_addr().context("read the SIP address")?;
-    let tcp = tokio::net::TcpListener::bind(bound)
-        .await
-        .with_context(|| format!("listen for SIP on tcp {bound}"))?;
     let number = config.switch.number.clone();
     let queue_names = config.switch.queues.iter().map(|queue| queue.name.clone()).collect();
     let agent_names: Vec<String> = config.switch.agents.iter().map(|agent| agent.username.clone()).collect();

@@ -38,4 +38,4 @@ mod prompts;
 mod shell;
 
 pub use prompts::announcement_texts;
-pub use shell::{Handle, Running, StartError, start};
+pub use shell::{Handle, Running, StartError, bind_sip, start};

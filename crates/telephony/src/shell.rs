@@ -126,6 +126,27 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+/// Binds SIP on UDP and TCP at the same address. With port 0 the system picks a UDP port, and
+/// that number may already be taken for TCP by someone else: then it tries again with another
+/// port, so tests and port-0 configurations never fail on the race.
+pub async fn bind_sip(
+    addr: std::net::SocketAddr,
+) -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener)> {
+    let mut attempts = 0;
+    loop {
+        let udp = tokio::net::UdpSocket::bind(addr).await?;
+        let bound = udp.local_addr()?;
+        match tokio::net::TcpListener::bind(bound).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(err) if addr.port() == 0 && attempts < 20 => {
+                attempts += 1;
+                tracing::debug!(error = %err, "sip tcp port taken, trying another");
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
 /// Starts the switch on already-bound SIP sockets (UDP and TCP on the same port). It runs until
 /// `shutdown` is cancelled.
 pub async fn start(

@@ -86,10 +86,7 @@ impl Fixture {
             rng_seed: 7,
         };
         tweak(&mut config);
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let tcp = tokio::net::TcpListener::bind(udp.local_addr().unwrap())
-            .await
-            .unwrap();
+        let (udp, tcp) = telephony::bind_sip("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let running = telephony::start(config, udp, tcp, CancellationToken::new())
             .await
             .unwrap();
