@@ -38,6 +38,44 @@ pub struct TelephonySection {
     pub media_threads: usize,
     pub queues: Vec<QueueSection>,
     pub agents: Vec<AgentSection>,
+    pub outbound: Option<OutboundSection>,
+}
+
+/// `[telephony.outbound]`: the gateway that carries callbacks to citizens, and the numbers it may
+/// dial. Without it no call ever leaves the switch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSection {
+    pub gateway: String,
+    pub allow: Vec<String>,
+    #[serde(default = "default_citizen_ring")]
+    pub ring_timeout_s: u64,
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_retry")]
+    pub retry_delay_s: u64,
+}
+
+fn default_citizen_ring() -> u64 {
+    30
+}
+fn default_attempts() -> u32 {
+    3
+}
+fn default_retry() -> u64 {
+    300
+}
+
+/// One skill-routing step of a queue: `requires = { english = 2 }`, optionally only for callers
+/// in one language, loosening after `expires_after_s`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSection {
+    #[serde(default)]
+    pub lang: Option<String>,
+    pub requires: std::collections::BTreeMap<String, u8>,
+    #[serde(default)]
+    pub expires_after_s: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +94,10 @@ pub struct QueueSection {
     pub overflow: String,
     #[serde(default = "default_announce")]
     pub announce_s: u64,
+    #[serde(default)]
+    pub callback_key: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<StepSection>,
 }
 
 fn default_strategy() -> String {
@@ -85,6 +127,8 @@ pub struct AgentSection {
     #[serde(default)]
     pub display_name: String,
     pub queues: Vec<String>,
+    #[serde(default)]
+    pub skills: std::collections::BTreeMap<String, u8>,
 }
 
 impl std::fmt::Debug for AgentSection {
@@ -94,6 +138,7 @@ impl std::fmt::Debug for AgentSection {
             .field("password", &"<redacted>")
             .field("display_name", &self.display_name)
             .field("queues", &self.queues)
+            .field("skills", &self.skills)
             .finish()
     }
 }
@@ -111,6 +156,17 @@ impl Default for TelephonySection {
                 max_wait_s: default_max_wait(),
                 overflow: default_overflow(),
                 announce_s: default_announce(),
+                callback_key: None,
+                // As in civicline.example.toml: English speakers wait 30 s for agent3 or agent4.
+                steps: if name == "general" {
+                    vec![StepSection {
+                        lang: Some("en".into()),
+                        requires: [("english".to_owned(), 2)].into(),
+                        expires_after_s: Some(30),
+                    }]
+                } else {
+                    Vec::new()
+                },
             })
             .collect();
         let agents = (1..=4)
@@ -119,6 +175,8 @@ impl Default for TelephonySection {
                 password: DEMO_AGENT_PASSWORD.into(),
                 display_name: format!("Demo agent {n}"),
                 queues: queue_names.clone(),
+                // Demo agents 3 and 4 speak English: English-speaking callers wait for them first.
+                skills: if n >= 3 { [("english".to_owned(), 4)].into() } else { Default::default() },
             })
             .collect();
         TelephonySection {
@@ -135,6 +193,7 @@ impl Default for TelephonySection {
             media_threads: 1,
             queues,
             agents,
+            outbound: None,
         }
     }
 }
@@ -170,6 +229,7 @@ pub fn validate(
         media_threads,
         queues,
         agents,
+        outbound,
     } = section;
     if !enabled {
         return Ok(None);
@@ -202,7 +262,18 @@ pub fn validate(
     let mut queue_configs = Vec::new();
     for (index, queue) in queues.iter().enumerate() {
         let key = |field: &str| format!("telephony.queues[{index}].{field}");
-        let QueueSection { name, strategy, ring_timeout_s, wrapup_s, max_wait_s, overflow, announce_s } = queue.clone();
+        let key_name = key;
+        let QueueSection {
+            name,
+            strategy,
+            ring_timeout_s,
+            wrapup_s,
+            max_wait_s,
+            overflow,
+            announce_s,
+            callback_key,
+            steps,
+        } = queue.clone();
         let strategy = match strategy.as_str() {
             "longest_idle" => telephony::config::Strategy::LongestIdle,
             "round_robin" => telephony::config::Strategy::RoundRobin,
@@ -229,6 +300,35 @@ pub fn validate(
             }
             _ => return Err(problem(&key("overflow"), "use ivr or the name of another queue")),
         };
+        let callback_key = match callback_key.as_deref() {
+            None => None,
+            Some(key) => match key.chars().collect::<Vec<_>>()[..] {
+                [digit] if ivr::is_keypad_digit(digit) => Some(digit),
+                _ => return Err(problem(&key_name("callback_key"), "must be one key: 0-9, * or #")),
+            },
+        };
+        if callback_key.is_some() && outbound.is_none() {
+            return Err(problem(&key_name("callback_key"), "needs [telephony.outbound] to call citizens back"));
+        }
+        let mut step_configs = Vec::new();
+        for (step_index, step) in steps.into_iter().enumerate() {
+            let step_key = |field: &str| format!("telephony.queues[{index}].steps[{step_index}].{field}");
+            let lang = match step.lang.as_deref() {
+                None => None,
+                Some("bg") => Some(ivr::Lang::Bg),
+                Some("en") => Some(ivr::Lang::En),
+                Some(_) => return Err(problem(&step_key("lang"), "use bg or en")),
+            };
+            if step.requires.is_empty() {
+                return Err(problem(&step_key("requires"), "name at least one skill"));
+            }
+            check_skills(&step.requires, &step_key("requires"))?;
+            step_configs.push(telephony::config::StepConfig {
+                lang,
+                requires: step.requires.into_iter().collect(),
+                expires_after: step.expires_after_s.map(Duration::from_secs),
+            });
+        }
         queue_configs.push(telephony::QueueConfig {
             name,
             strategy,
@@ -237,6 +337,8 @@ pub fn validate(
             max_wait: (max_wait_s > 0).then(|| Duration::from_secs(max_wait_s)),
             overflow,
             announce_interval: (announce_s > 0).then(|| Duration::from_secs(announce_s)),
+            callback_key,
+            steps: step_configs,
         });
     }
     for name in flow.references().queues {
@@ -247,7 +349,8 @@ pub fn validate(
     let mut agent_configs: Vec<telephony::AgentConfig> = Vec::new();
     for (index, agent) in agents.iter().enumerate() {
         let key = |field: &str| format!("telephony.agents[{index}].{field}");
-        let AgentSection { username, password, display_name, queues: agent_queues } = agent.clone();
+        let AgentSection { username, password, display_name, queues: agent_queues, skills } = agent.clone();
+        check_skills(&skills, &key("skills"))?;
         let valid_user = !username.is_empty()
             && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !valid_user {
@@ -263,8 +366,18 @@ pub fn validate(
             return Err(problem(&key("queues"), format!("no queue named {unknown}")));
         }
         let display_name = if display_name.is_empty() { username.clone() } else { display_name };
-        agent_configs.push(telephony::AgentConfig { username, password, display_name, queues: agent_queues });
+        agent_configs.push(telephony::AgentConfig {
+            username,
+            password,
+            display_name,
+            queues: agent_queues,
+            skills: skills.into_iter().collect(),
+        });
     }
+    let outbound = match outbound {
+        None => None,
+        Some(section) => Some(validate_outbound(section)?),
+    };
     let switch = telephony::Config {
         number,
         trunk_allow,
@@ -278,11 +391,56 @@ pub fn validate(
         flow,
         queues: queue_configs,
         agents: agent_configs,
+        outbound,
         media_threads,
         nonce_secret: random_bytes(),
         rng_seed: u64::from_le_bytes(random_bytes().get(..8).and_then(|b| b.try_into().ok()).unwrap_or([7; 8])),
     };
     Ok(Some(PhoneConfig { sip_listen, switch }))
+}
+
+/// Skill names are short words; levels run from 1 to 5.
+fn check_skills(skills: &std::collections::BTreeMap<String, u8>, key: &str) -> Result<(), ConfigError> {
+    for (name, level) in skills {
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(problem(key, format!("skill {name:?}: use lowercase letters, digits and '_'")));
+        }
+        if !(1..=5).contains(level) {
+            return Err(problem(key, format!("skill {name}: the level must be 1 to 5")));
+        }
+    }
+    Ok(())
+}
+
+fn validate_outbound(section: OutboundSection) -> Result<telephony::config::Outbound, ConfigError> {
+    let OutboundSection { gateway, allow, ring_timeout_s, max_attempts, retry_delay_s } = section;
+    let gateway: SocketAddr = gateway.parse().map_err(|_| {
+        problem("telephony.outbound.gateway", format!("{gateway:?} is not an address like 192.0.2.10:5060"))
+    })?;
+    if allow.is_empty() {
+        return Err(problem("telephony.outbound.allow", "list the numbers that may be dialled, e.g. \"+3598XXXXXXXX\""));
+    }
+    let allow = allow
+        .iter()
+        .map(|text| telephony::config::NumberPattern::parse(text).map_err(|err| problem("telephony.outbound.allow", err)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(5..=120).contains(&ring_timeout_s) {
+        return Err(problem("telephony.outbound.ring_timeout_s", "must be between 5 and 120"));
+    }
+    if !(1..=10).contains(&max_attempts) {
+        return Err(problem("telephony.outbound.max_attempts", "must be between 1 and 10"));
+    }
+    if !(10..=86_400).contains(&retry_delay_s) {
+        return Err(problem("telephony.outbound.retry_delay_s", "must be between 10 and 86400"));
+    }
+    Ok(telephony::config::Outbound {
+        gateway,
+        allow,
+        ring_timeout: Duration::from_secs(ring_timeout_s),
+        max_attempts,
+        retry_delay: Duration::from_secs(retry_delay_s),
+    })
 }
 
 /// 32 bytes that differ per process start (std's randomly keyed hasher; no extra crate).
@@ -325,6 +483,7 @@ pub async fn start(
     let queue_names = config.switch.queues.iter().map(|queue| queue.name.clone()).collect();
     let agent_names: Vec<String> = config.switch.agents.iter().map(|agent| agent.username.clone()).collect();
     let (queues, log_writer) = queues::QueueGlue::start(store.clone(), web.live.clone(), queue_names, &agent_names);
+    let metrics = web.metrics.clone();
     let intake = intake::Intake {
         web,
         hours: config.switch.hours.clone(),
@@ -332,6 +491,8 @@ pub async fn start(
         flow: config.switch.flow.clone(),
     };
     let running = telephony::start(config.switch, udp, tcp, shutdown).await.context("start the phone switch")?;
+    let media = running.handle.clone();
+    metrics.add_source(Box::new(move |out| media.media_delay().write_prometheus(out)));
     let recorder = tokio::spawn(record_events(running.events, store, intake, queues));
     let switch = running.task;
     let task = tokio::spawn(async move {
@@ -350,6 +511,8 @@ async fn record_events(
     intake: intake::Intake,
     mut queues: queues::QueueGlue,
 ) {
+    // Queue callbacks in flight: the case their request opened, for the outcome's note.
+    let mut callback_cases: std::collections::HashMap<telephony::CallId, i64> = std::collections::HashMap::new();
     while let Some(event) = events.recv().await {
         match event {
             telephony::Event::CallEnded(cdr) => {
@@ -377,11 +540,20 @@ async fn record_events(
                 match calendar::Timestamp::from_unix_millis(store::now()) {
                     Some(now) => {
                         // Logged inside; a failure must not stop the CDR writer.
-                        let _taken = intake::take(&intake, &event, now).await;
+                        let taken = intake::take(&intake, &event, now).await;
+                        if let (telephony::Event::CallbackRequested { call, in_queue: true, .. }, Some(taken)) =
+                            (&event, taken)
+                        {
+                            callback_cases.insert(*call, taken.case.id);
+                        }
                     }
                     None => tracing::error!("the clock is outside the calendar; phone request not taken"),
                 }
             }
+            event @ telephony::Event::CallbackFinished { call, .. } => match callback_cases.remove(&call) {
+                Some(case_id) => intake::finish(&intake, case_id, &event).await,
+                None => tracing::error!(call.id = %call, "callback ended but its request opened no case"),
+            },
             event @ (telephony::Event::QueueState(_)
             | telephony::Event::AgentState(_)
             | telephony::Event::AcdLog { .. }) => queues.take(&event),

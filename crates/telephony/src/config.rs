@@ -35,6 +35,8 @@ pub struct Config {
     pub queues: Vec<QueueConfig>,
     /// SIP users that register as agents.
     pub agents: Vec<AgentConfig>,
+    /// Calls out to citizens (callbacks); `None` disables every outbound call.
+    pub outbound: Option<Outbound>,
     /// Number of media threads (at least one).
     pub media_threads: usize,
     /// Key for digest nonces; random per start is fine.
@@ -55,6 +57,7 @@ impl fmt::Debug for Config {
             .field("recordings_dir", &self.recordings_dir)
             .field("queues", &self.queues)
             .field("agents", &self.agents)
+            .field("outbound", &self.outbound)
             .field("media_threads", &self.media_threads)
             .field("nonce_secret", &"<redacted>")
             .finish_non_exhaustive()
@@ -78,6 +81,85 @@ pub struct QueueConfig {
     pub overflow: QueueOverflow,
     /// How often waiting callers hear their position.
     pub announce_interval: Option<Duration>,
+    /// The key a waiting caller presses to be called back, keeping their place (needs
+    /// [`Config::outbound`]).
+    pub callback_key: Option<char>,
+    /// Skill requirements, tried in order; after the last one expires any member qualifies.
+    pub steps: Vec<StepConfig>,
+}
+
+/// One skill-routing step of a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepConfig {
+    /// Only for callers who chose this language in the IVR; `None`: every caller.
+    pub lang: Option<ivr::Lang>,
+    /// Skill names with a minimum level (1 to 5); all must be met.
+    pub requires: Vec<(String, u8)>,
+    /// How long the step applies; `None`: until the call is answered.
+    pub expires_after: Option<Duration>,
+}
+
+/// Where calls to citizens go and which numbers may be dialled: the switch never places a
+/// call to a number outside [`Outbound::allow`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The SIP gateway (the operator's trunk) that carries calls out, over UDP.
+    pub gateway: std::net::SocketAddr,
+    /// Numbers that may be dialled.
+    pub allow: Vec<NumberPattern>,
+    /// How long a citizen's phone may ring.
+    pub ring_timeout: Duration,
+    /// Attempts before a callback is given up.
+    pub max_attempts: u32,
+    /// The wait between attempts.
+    pub retry_delay: Duration,
+}
+
+/// A dial pattern in the style of a PBX dial plan: digits and `+` match themselves, `X` any
+/// digit, and a trailing `*` one or more further digits (`+3598XXXXXXXX`, `032XXXXXX`, `+359*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberPattern(String);
+
+impl NumberPattern {
+    /// Parses a pattern; it must not be empty.
+    pub fn parse(text: &str) -> Result<NumberPattern, String> {
+        let body = text.strip_suffix('*').unwrap_or(text);
+        let plus = body.strip_prefix('+').unwrap_or(body);
+        if plus.is_empty() || !plus.chars().all(|c| c.is_ascii_digit() || c == 'X') {
+            return Err(format!(
+                "{text:?} is not a pattern like +3598XXXXXXXX or +359* (digits, X, a trailing *)"
+            ));
+        }
+        Ok(NumberPattern(text.to_owned()))
+    }
+
+    /// Whether `number` (digits with an optional leading `+`) matches.
+    pub fn matches(&self, number: &str) -> bool {
+        let (body, open) = match self.0.strip_suffix('*') {
+            Some(body) => (body, true),
+            None => (self.0.as_str(), false),
+        };
+        let valid = number.strip_prefix('+').unwrap_or(number);
+        if valid.is_empty() || !valid.chars().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let mut digits = number.chars();
+        for want in body.chars() {
+            match (want, digits.next()) {
+                ('X', Some(got)) if got.is_ascii_digit() => {}
+                (want, Some(got)) if want == got => {}
+                _ => return false,
+            }
+        }
+        // `*` stands for at least one more digit; without it the number must end here.
+        digits.next().is_some() == open
+    }
+}
+
+impl fmt::Display for NumberPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Where a caller goes when a queue's wait limit is reached.
@@ -102,6 +184,8 @@ pub struct AgentConfig {
     pub display_name: String,
     /// Queues the agent serves.
     pub queues: Vec<String>,
+    /// Skill names with levels 1 to 5.
+    pub skills: Vec<(String, u8)>,
 }
 
 impl fmt::Debug for AgentConfig {
@@ -111,6 +195,7 @@ impl fmt::Debug for AgentConfig {
             .field("password", &"<redacted>")
             .field("display_name", &self.display_name)
             .field("queues", &self.queues)
+            .field("skills", &self.skills)
             .finish()
     }
 }

@@ -205,6 +205,18 @@ pub enum Event {
         lang: ivr::Lang,
         /// The menu choices on the way.
         choices: Vec<ivr::Choice>,
+        /// From a queue, keeping the caller's place: the switch places the call itself and
+        /// reports [`Event::CallbackFinished`]. Otherwise (after hours) staff call back.
+        in_queue: bool,
+    },
+    /// A callback kept in a queue ended: the citizen was reached, or it was given up.
+    CallbackFinished {
+        /// The call of the original request.
+        call: CallId,
+        /// Whether the citizen answered and was put through to an agent.
+        connected: bool,
+        /// Calls placed to the citizen.
+        attempts: u32,
     },
     /// The path the call took through the IVR, once the call is over (analytics).
     IvrPath {

@@ -15,6 +15,7 @@
 //! ([`Output::Transmit`]) and to write recordings ([`Output::SaveRecording`]).
 
 mod call;
+mod callback;
 mod sip;
 
 #[cfg(test)]
@@ -214,6 +215,30 @@ enum Phase {
     Talking,
     /// Recording a message.
     Recording,
+    /// The caller asked to be called back and hears the confirmation; still in the queue.
+    CallbackConfirm,
+    /// The caller hung up; the call holds its place in the queue with no leg.
+    CallbackHeld,
+    /// An agent is reserved: their phone rings, then the citizen's.
+    CallbackDialing,
+}
+
+/// A callback that keeps the caller's place (issue 4): the agent is called first, then the
+/// citizen through the outbound gateway.
+#[derive(Debug)]
+struct CallbackRt {
+    /// The number to call; it matched the outbound allow-list when the request was taken.
+    number: String,
+    /// The codec agreed with the caller, offered again to the agent and the citizen.
+    codec: sip_proto::sdp::Codec,
+    /// The reserved agent and their leg.
+    agent: Option<(usize, LegId)>,
+    /// The leg ringing the citizen, once the agent answered.
+    citizen_leg: Option<LegId>,
+    /// When the phone now ringing (agent's, then citizen's) has rung long enough.
+    dial_until: Option<u64>,
+    /// Attempts that did not reach the citizen.
+    attempts: u32,
 }
 
 #[derive(Debug)]
@@ -238,12 +263,19 @@ struct Call {
     outcome: Option<Outcome>,
     next_token: u64,
     ivr_playback: Option<(ivr::PlaybackId, u64)>,
+    /// The callback confirmation's playback token.
+    confirm_token: Option<u64>,
+    callback: Option<CallbackRt>,
+    /// Skill requirements chosen when the call entered its queue.
+    steps: Vec<acd::engine::RoutingStep>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LegRole {
     Caller,
     Agent(usize),
+    /// A callback's call out to the citizen.
+    Citizen,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,11 +322,19 @@ struct Leg {
 }
 
 #[derive(Debug)]
+struct QueueOptions {
+    callback_key: Option<char>,
+    ring_timeout: u64,
+    steps: Vec<(Option<ivr::Lang>, acd::engine::RoutingStep)>,
+}
+
+#[derive(Debug)]
 struct AgentRt {
     username: String,
     password: String,
     aor: Uri,
     queues: Vec<usize>,
+    skills: Vec<acd::engine::Skill>,
     registered: bool,
     presence: Presence,
 }
@@ -334,6 +374,9 @@ pub struct Switch {
     flow: Arc<ivr::Flow>,
     flags: BTreeSet<String>,
     queues: Vec<String>,
+    /// Per queue: the callback key, and skill steps with the language they apply to.
+    queue_options: Vec<QueueOptions>,
+    outbound: Option<crate::config::Outbound>,
     queue_states: Vec<Option<QueueState>>,
     agents: Vec<AgentRt>,
     calls: BTreeMap<CallId, Call>,
@@ -398,14 +441,56 @@ impl Switch {
                 expected_handle_time: acd::ids::Millis::from_secs(180),
             });
         }
+        // Skill names become small ids in the order they are first seen.
+        let mut skills: BTreeMap<String, acd::ids::SkillId> = BTreeMap::new();
+        let mut skill_id = |name: &str| {
+            let next = acd::ids::SkillId(skills.len() as u32);
+            *skills.entry(name.to_owned()).or_insert(next)
+        };
+        let mut queue_options = Vec::new();
+        for queue in &config.queues {
+            let mut steps = Vec::new();
+            for step in &queue.steps {
+                let mut requires = Vec::new();
+                for (name, level) in &step.requires {
+                    requires.push(acd::engine::SkillRequirement {
+                        skill: skill_id(name),
+                        min_level: *level,
+                    });
+                }
+                let routing = acd::engine::RoutingStep {
+                    requires,
+                    expires_after: step.expires_after.map(millis),
+                };
+                steps.push((step.lang, routing));
+            }
+            if queue.callback_key.is_some() && config.outbound.is_none() {
+                return Err(SetupError(format!(
+                    "queue {} offers callbacks but no outbound gateway is configured",
+                    queue.name
+                )));
+            }
+            queue_options.push(QueueOptions {
+                callback_key: queue.callback_key,
+                ring_timeout: millis(queue.ring_timeout).0,
+                steps,
+            });
+        }
+        // The engine's reservation outlives the agent's ring and the citizen's ring.
+        let longest_ring = config.queues.iter().map(|queue| queue.ring_timeout).max();
+        let (max_attempts, retry_delay, citizen_ring) = match &config.outbound {
+            Some(outbound) => (outbound.max_attempts, outbound.retry_delay, outbound.ring_timeout),
+            None => (1, Duration::from_secs(300), Duration::ZERO),
+        };
+        let result_timeout = longest_ring.unwrap_or_default() + citizen_ring + Duration::from_secs(15);
         let acd = acd::engine::Engine::new(acd::config::Config {
             queues: acd_queues,
             max_missed: 3,
             priority_step: acd::ids::Millis::from_secs(60),
             callback: acd::config::CallbackConfig {
-                max_attempts: 3,
-                retry_delay: acd::ids::Millis::from_secs(300),
-                result_timeout: acd::ids::Millis::from_secs(60),
+                max_attempts,
+                retry_delay: millis(retry_delay),
+                result_timeout: millis(result_timeout),
             },
         })
         .map_err(|err| SetupError(format!("acd: {err}")))?;
@@ -428,11 +513,20 @@ impl Switch {
                 })?;
                 agent_queues.push(index);
             }
+            let agent_skills = agent
+                .skills
+                .iter()
+                .map(|(name, level)| acd::engine::Skill {
+                    skill: skill_id(name),
+                    level: *level,
+                })
+                .collect();
             agents.push(AgentRt {
                 username: agent.username.clone(),
                 password: agent.password.clone(),
                 aor: Uri::sip(Some(&agent.username), &config.realm),
                 queues: agent_queues,
+                skills: agent_skills,
                 registered: false,
                 presence: Presence::LoggedOut,
             });
@@ -476,6 +570,8 @@ impl Switch {
             flags: BTreeSet::new(),
             queue_states: vec![None; queues.len()],
             queues,
+            queue_options,
+            outbound: config.outbound.clone(),
             agents,
             calls: BTreeMap::new(),
             legs: BTreeMap::new(),
@@ -501,7 +597,10 @@ impl Switch {
         let calls = self
             .calls
             .values()
-            .flat_map(|call| [call.ivr_timer, call.record_until])
+            .flat_map(|call| {
+                let dial = call.callback.as_ref().and_then(|callback| callback.dial_until);
+                [call.ivr_timer, call.record_until, dial]
+            })
             .flatten();
         let legs = self.legs.values().filter_map(|leg| leg.guard);
         let registrar = self
@@ -585,6 +684,20 @@ impl Switch {
         for id in recordings {
             self.stop_recording(id);
         }
+        let rung_out: Vec<CallId> = self
+            .calls
+            .values()
+            .filter(|call| {
+                call.callback
+                    .as_ref()
+                    .and_then(|callback| callback.dial_until)
+                    .is_some_and(|at| at <= now)
+            })
+            .map(|call| call.id)
+            .collect();
+        for id in rung_out {
+            self.callback_ring_timeout(id);
+        }
         let guarded: Vec<LegId> = self
             .legs
             .values()
@@ -666,6 +779,9 @@ impl Switch {
                     Phase::Queued => "queued",
                     Phase::Talking => "talking",
                     Phase::Recording => "recording",
+                    Phase::CallbackConfirm => "queued",
+                    Phase::CallbackHeld => "callback",
+                    Phase::CallbackDialing => "calling_back",
                 },
                 queue: call.queue.and_then(|queue| self.queues.get(queue).cloned()),
                 agent: call
@@ -785,11 +901,13 @@ impl Switch {
                 self.emit(Event::AgentState(state));
             }
             O::Repaired(repair) => tracing::warn!(?repair, "acd state repaired"),
-            O::PlaceCallback { call, .. }
-            | O::CallbackDue { call, .. }
-            | O::CallbackFailed { call, .. } => {
-                tracing::warn!(call.id = %CallId(call.0), "queued callbacks are not placed by this switch");
+            O::PlaceCallback { call, agent } => {
+                self.place_callback(CallId(call.0), agent.0 as usize);
             }
+            O::CallbackDue { call, .. } => {
+                tracing::debug!(call.id = %CallId(call.0), "scheduled callback joined its queue");
+            }
+            O::CallbackFailed { call, attempts } => self.callback_failed(CallId(call.0), attempts),
             O::Timeout(at) => self.acd_deadline = at.0,
         }
     }
@@ -819,7 +937,7 @@ impl Switch {
                 self.acd_inputs.push_back(acd::engine::Input::AgentLogin {
                     agent: id,
                     queues,
-                    skills: Vec::new(),
+                    skills: agent.skills.clone(),
                 });
                 self.acd_inputs
                     .push_back(acd::engine::Input::DeviceRegistered { agent: id });

@@ -7,6 +7,8 @@
 //! art. 111(4)). A message's recording is attached content-addressed and non-public. A callback
 //! gets an internal `callback_due` event at the contact centre's next opening on the Bulgarian
 //! calendar, and the due time is in the description too, so the case list's `q=` finds it.
+//! A callback asked for in a queue keeps the caller's place and is placed by the switch: its
+//! case is due at once, and [`finish`] notes on it whether the citizen was reached.
 //!
 //! Every step is retried once; failures are logged with the call id and case id only, never the
 //! number, and never stop the event loop. The current time is an argument, so tests are exact.
@@ -23,6 +25,10 @@ use crate::demo::{GENERAL_CATEGORY, category_for_queue};
 
 /// The case event kind that marks when a callback is due.
 pub const CALLBACK_DUE_KIND: &str = "callback_due";
+/// The case event kind of a queue callback that reached the citizen.
+pub const CALLBACK_DONE_KIND: &str = "callback_done";
+/// The case event kind of a queue callback given up after its last attempt.
+pub const CALLBACK_FAILED_KIND: &str = "callback_failed";
 
 /// How long to wait before the one retry of a failed step.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
@@ -52,7 +58,8 @@ pub struct Taken {
 /// Which of the two requests an event is.
 enum Request<'a> {
     Voicemail { recording: &'a Path },
-    Callback,
+    /// `in_queue`: the caller keeps their place and the switch calls back.
+    Callback { in_queue: bool },
 }
 
 /// Opens a case for a `VoicemailRecorded` or `CallbackRequested` event received at `now`;
@@ -63,14 +70,17 @@ pub async fn take(intake: &Intake, event: &Event, now: Timestamp) -> Option<Take
         Event::VoicemailRecorded { call, path, caller, lang, choices } => {
             (*call, Request::Voicemail { recording: path.as_path() }, caller, *lang, choices)
         }
-        Event::CallbackRequested { call, caller, lang, choices } => (*call, Request::Callback, caller, *lang, choices),
+        Event::CallbackRequested { call, caller, lang, choices, in_queue } => {
+            (*call, Request::Callback { in_queue: *in_queue }, caller, *lang, choices)
+        }
         // Everything else belongs to the CDR writer and the wallboard (`record_events` matches
         // the closed enum exhaustively); this picks two variants out of it.
         _ => return None,
     };
     let phone = caller.as_deref().and_then(domain::normalize_phone);
     let callback_due = match request {
-        Request::Callback => {
+        Request::Callback { in_queue: true } => Some(now),
+        Request::Callback { in_queue: false } => {
             let due = intake.hours.next_opening(&intake.calendar, now);
             if due.is_none() {
                 tracing::warn!(call.id = %call, "callback requested but the line opens in no day ahead");
@@ -118,7 +128,7 @@ pub async fn take(intake: &Intake, event: &Event, now: Timestamp) -> Option<Take
                 }
             }
         }
-        Request::Callback => {
+        Request::Callback { .. } => {
             let body = match callback_due {
                 Some(due) => format!("callback due {}", sofia_minute(due)),
                 None => "callback due: the line has no opening hours ahead".to_owned(),
@@ -138,6 +148,31 @@ pub async fn take(intake: &Intake, event: &Event, now: Timestamp) -> Option<Take
     }
     tracing::info!(call.id = %call, case.id = case.id, "phone request opened a case");
     Some(taken)
+}
+
+/// Notes the end of a queue callback on its case: reached (and by how many calls) or given up.
+/// Internal, like the due note: the citizen hears the outcome on the phone.
+pub async fn finish(intake: &Intake, case_id: i64, event: &Event) {
+    let Event::CallbackFinished { call, connected, attempts } = *event else {
+        return;
+    };
+    let (kind, body) = if connected {
+        (CALLBACK_DONE_KIND, format!("callback connected to an agent on call {attempts}"))
+    } else {
+        (CALLBACK_FAILED_KIND, format!("callback given up: the citizen was not reached in {attempts} calls"))
+    };
+    let note = store::NewCaseEvent {
+        case_id,
+        institution_id: None,
+        actor_user_id: None,
+        kind: kind.to_owned(),
+        public: false,
+        body,
+    };
+    match twice(call, "note the callback's end", || intake.web.store.add_case_event(&note)).await {
+        Ok(_) => tracing::info!(call.id = %call, case.id = case_id, connected, "callback outcome noted"),
+        Err(error) => tracing::error!(call.id = %call, case.id = case_id, %error, "callback outcome not noted"),
+    }
 }
 
 /// The last queue the caller chose in the menus: each choice's node is followed through plays,
@@ -225,12 +260,22 @@ fn describe(
         (Request::Voicemail { .. }, true, false) => {
             "Voice message left while every line was busy; the recording is attached.".to_owned()
         }
-        (Request::Callback, false, true) => "Заявка за обратно обаждане извън работно време.".to_owned(),
-        (Request::Callback, false, false) => "Callback requested after hours.".to_owned(),
-        (Request::Callback, true, true) => "Заявка за обратно обаждане, докато всички линии бяха заети.".to_owned(),
-        (Request::Callback, true, false) => "Callback requested while every line was busy.".to_owned(),
+        (Request::Callback { in_queue: true }, _, true) => {
+            "Заявка за обратно обаждане от опашката: мястото на обаждащия се е запазено и централата ще му се обади, щом дойде редът му."
+                .to_owned()
+        }
+        (Request::Callback { in_queue: true }, _, false) => {
+            "Callback requested from the queue: the caller keeps their place and the switch calls them back when their turn comes."
+                .to_owned()
+        }
+        (Request::Callback { .. }, false, true) => "Заявка за обратно обаждане извън работно време.".to_owned(),
+        (Request::Callback { .. }, false, false) => "Callback requested after hours.".to_owned(),
+        (Request::Callback { .. }, true, true) => {
+            "Заявка за обратно обаждане, докато всички линии бяха заети.".to_owned()
+        }
+        (Request::Callback { .. }, true, false) => "Callback requested while every line was busy.".to_owned(),
     };
-    if let Request::Callback = request {
+    if let Request::Callback { .. } = request {
         match (callback_due, bg) {
             (Some(due), true) => text.push_str(&format!(" Обратното обаждане е дължимо на {}.", sofia_minute(due))),
             (Some(due), false) => text.push_str(&format!(" The callback is due {}.", sofia_minute(due))),

@@ -50,3 +50,19 @@ fn check_config_exits_2_on_a_bad_file() {
     let output = Command::new(env!("CARGO_BIN_EXE_civicline")).arg("check-config").arg(&good).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn queue_skills_and_outbound_problems_name_their_key() {
+    check(
+        "[[telephony.agents]]\nusername = \"a\"\npassword = \"long enough\"\nqueues = []\nskills = { English = 2 }\n",
+        expect![[r#"error: telephony.agents[0].skills: skill "English": use lowercase letters, digits and '_'"#]],
+    );
+    check(
+        "[telephony.outbound]\ngateway = \"192.0.2.1:5060\"\nallow = [\"+359*\", \"09x\"]\n",
+        expect![[r#"error: telephony.outbound.allow: "09x" is not a pattern like +3598XXXXXXXX or +359* (digits, X, a trailing *)"#]],
+    );
+    check(
+        "[telephony.outbound]\ngateway = \"192.0.2.1:5060\"\nallow = [\"+359*\"]\nmax_attempts = 0\n",
+        expect!["error: telephony.outbound.max_attempts: must be between 1 and 10"],
+    );
+}

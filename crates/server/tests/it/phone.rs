@@ -150,6 +150,7 @@ async fn after_hours_messages_and_callbacks_open_cases() {
         caller: Some("+359 32 123 456".to_owned()),
         lang: ivr::Lang::En,
         choices: vec![choice("after_hours_menu", '9', "after_hours_language"), choice("after_hours_menu", '2', "callback")],
+        in_queue: false,
     };
     check(
         &intake,
@@ -208,6 +209,7 @@ async fn the_chosen_service_picks_the_category_and_a_withheld_number_no_citizen(
         caller: None,
         lang: ivr::Lang::Bg,
         choices: vec![choice("main_menu", '4', "to_psych"), choice("busy_menu", '2', "callback")],
+        in_queue: false,
     };
     check(
         &intake,
@@ -242,4 +244,37 @@ async fn the_chosen_service_picks_the_category_and_a_withheld_number_no_citizen(
     let taken = intake::take(&intake, &lost, busy_morning).await.expect("the case is opened");
     assert!(taken.attachment.is_none());
     assert_eq!(taken.category, "general");
+}
+
+#[tokio::test]
+async fn a_queue_callback_is_due_at_once_and_its_outcome_is_noted() {
+    let dir = temp_dir("queue-callback");
+    let intake = intake_on(&dir).await;
+    let busy_morning = sofia("2026-04-14", "10:00");
+    let request = telephony::Event::CallbackRequested {
+        call: telephony::CallId(8),
+        caller: Some("0888123456".to_owned()),
+        lang: ivr::Lang::En,
+        choices: vec![choice("main_menu", '1', "to_social")],
+        in_queue: true,
+    };
+    let taken = intake::take(&intake, &request, busy_morning).await.expect("a case");
+    assert_eq!(taken.callback_due, Some(busy_morning));
+    let failed = telephony::Event::CallbackFinished { call: telephony::CallId(8), connected: false, attempts: 3 };
+    intake::finish(&intake, taken.case.id, &failed).await;
+    let case = intake.web.store.case_by_id(taken.case.clone()).await.unwrap().unwrap();
+    let events: Vec<String> = intake
+        .web
+        .store
+        .case_events(taken.case.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.kind.starts_with("callback"))
+        .map(|event| format!("{} public {}: {}", event.kind, event.public, event.body))
+        .collect();
+    expect![[r#"
+        Callback requested from the queue: the caller keeps their place and the switch calls them back when their turn comes. The callback is due 2026-04-14 10:00. Call c8, menu path: main_menu 1 → to_social.
+        callback_due public false: callback due 2026-04-14 10:00
+        callback_failed public false: callback given up: the citizen was not reached in 3 calls"#]].assert_eq(&format!("{}\n{}", case.description, events.join("\n")));
 }

@@ -1,8 +1,8 @@
-//! CIDR blocks and port ranges as written in the configuration file.
+//! CIDR blocks, port ranges and dial patterns as written in the configuration file.
 
 use expect_test::expect;
 
-use super::{Cidr, PortRange};
+use super::{Cidr, NumberPattern, PortRange};
 
 #[test]
 fn cidr_blocks() {
@@ -40,4 +40,26 @@ fn port_ranges() {
         .collect();
     expect![[r#"["\"20000\" is not a range like 20000-20999", "\"20000-20001\" must hold at least two even ports", "\"80\" is not a port from 1024 to 65535", "\"x\" is not a port from 1024 to 65535"]"#]]
         .assert_eq(&format!("{errors:?}"));
+}
+
+#[test]
+fn number_patterns() {
+    let check = |pattern: &str, number: &str| NumberPattern::parse(pattern).unwrap().matches(number);
+    assert!(check("+3598XXXXXXXX", "+359888123456"));
+    assert!(!check("+3598XXXXXXXX", "+35988812345"), "one digit short");
+    assert!(!check("+3598XXXXXXXX", "+3598881234567"), "one digit long");
+    assert!(!check("+3598XXXXXXXX", "+359288123456"), "a landline");
+    assert!(check("+359*", "+35932123456"));
+    assert!(!check("+359*", "+44207946000"), "abroad");
+    assert!(!check("+359*", "+359"), "nothing after the prefix");
+    assert!(check("0888XXXXXX", "0888123456"));
+    assert!(!check("0888XXXXXX", "0888-123456"), "not a dialable number");
+    assert!(!check("+359*", "+359 88"), "spaces are not digits");
+    let errors: Vec<String> = ["", "*", "+", "09x", "12*3"]
+        .iter()
+        .map(|text| NumberPattern::parse(text).unwrap_err())
+        .collect();
+    assert_eq!(errors.len(), 5);
+    expect![[r#""\"09x\" is not a pattern like +3598XXXXXXXX or +359* (digits, X, a trailing *)""#]]
+        .assert_eq(&format!("{:?}", errors[3]));
 }

@@ -48,6 +48,9 @@ impl Switch {
                 outcome: None,
                 next_token: 1,
                 ivr_playback: None,
+                confirm_token: None,
+                callback: None,
+                steps: Vec::new(),
             },
         );
         self.legs.insert(
@@ -109,6 +112,7 @@ impl Switch {
                         self.offer_lost(call_id, agent, false);
                         self.finish_agent_leg(leg_id, Outcome::Failed);
                     }
+                    LegRole::Citizen => self.citizen_unreachable(call_id),
                 }
                 return;
             }
@@ -144,13 +148,19 @@ impl Switch {
                 });
                 self.drive_session(call_id);
             }
+            LegRole::Citizen => self.invite_citizen(leg_id, port),
             LegRole::Agent(agent) => {
-                let codec = self
-                    .calls
-                    .get(&call_id)
-                    .and_then(|call| self.legs.get(&call.caller_leg))
-                    .and_then(|caller| caller.negotiated.as_ref())
-                    .map(|negotiated| negotiated.codec);
+                // A callback's caller leg is gone; its codec was kept.
+                let codec = self.calls.get(&call_id).and_then(|call| {
+                    let caller = self
+                        .legs
+                        .get(&call.caller_leg)
+                        .filter(|leg| leg.role == LegRole::Caller);
+                    caller
+                        .and_then(|caller| caller.negotiated.as_ref())
+                        .map(|negotiated| negotiated.codec)
+                        .or(call.callback.as_ref().map(|callback| callback.codec))
+                });
                 let sent = match codec {
                     Some(codec) => self.invite_agent(leg_id, port, codec),
                     None => false,
@@ -247,6 +257,16 @@ impl Switch {
                     return;
                 };
                 tracing::info!(queue, "queued");
+                let lang = call.session.lang();
+                let steps: Vec<acd::engine::RoutingStep> = self
+                    .queue_options
+                    .get(index)
+                    .into_iter()
+                    .flat_map(|options| &options.steps)
+                    .filter(|(only, _)| only.is_none_or(|only| only == lang))
+                    .map(|(_, step)| step.clone())
+                    .collect();
+                call.steps.clone_from(&steps);
                 call.phase = Phase::Queued;
                 call.queue = Some(index);
                 call.queued_at = Some(now);
@@ -258,7 +278,7 @@ impl Switch {
                     call: acd::ids::CallId(call_id.0),
                     queue: acd::ids::QueueId(index as u32),
                     priority: 0,
-                    steps: Vec::new(),
+                    steps,
                     preferred: None,
                 });
                 self.media(MediaCommand::Play {
@@ -283,6 +303,7 @@ impl Switch {
                         caller: call.caller.clone(),
                         lang,
                         choices,
+                        in_queue: false,
                     };
                     tracing::info!("callback requested");
                     call.session.handle_callback(ivr::Millis(now), true);
@@ -322,6 +343,10 @@ impl Switch {
                 let Some(call) = self.calls.get_mut(&call_id) else {
                     return;
                 };
+                if call.confirm_token.is_some_and(|confirm| confirm == token) {
+                    self.callback_confirmed(call_id);
+                    return;
+                }
                 let Some((id, playing)) = call.ivr_playback else {
                     return;
                 };
@@ -379,6 +404,14 @@ impl Switch {
             return;
         };
         call.span.in_scope(|| tracing::debug!("key pressed"));
+        let callback_key = call
+            .queue
+            .and_then(|queue| self.queue_options.get(queue))
+            .and_then(|options| options.callback_key);
+        if call.phase == Phase::Queued && callback_key == Some(digit) {
+            self.callback_key_pressed(call_id);
+            return;
+        }
         call.session.handle_digit(ivr::Millis(now), digit);
         self.drive_session(call_id);
     }
@@ -422,20 +455,47 @@ impl Switch {
                         Phase::Queued => Outcome::Abandoned,
                         Phase::Talking => Outcome::Answered,
                         Phase::Recording => Outcome::Voicemail,
-                        Phase::Setup | Phase::Ivr => call.outcome.unwrap_or(Outcome::Ivr),
+                        // Hanging up on the confirmation is what callers do: it stands.
+                        Phase::CallbackConfirm => {
+                            self.callback_confirmed(call_id);
+                            return;
+                        }
+                        Phase::Setup
+                        | Phase::Ivr
+                        | Phase::CallbackHeld
+                        | Phase::CallbackDialing => call.outcome.unwrap_or(Outcome::Ivr),
                     },
                     None => Outcome::Ivr,
                 };
                 self.end_call(call_id, outcome);
+            }
+            LegRole::Citizen => {
+                let connected = self
+                    .calls
+                    .get(&call_id)
+                    .is_some_and(|call| call.phase == Phase::Talking && call.caller_leg == leg_id);
+                if connected {
+                    self.end_call(call_id, Outcome::Answered);
+                } else {
+                    self.citizen_unreachable(call_id);
+                }
             }
             LegRole::Agent(agent) => {
                 let talking = self
                     .calls
                     .get(&call_id)
                     .is_some_and(|call| call.agent.is_some_and(|(_, leg)| leg == leg_id));
+                let calling_back = self.calls.get(&call_id).is_some_and(|call| {
+                    call.callback
+                        .as_ref()
+                        .and_then(|callback| callback.agent)
+                        .is_some_and(|(_, leg)| leg == leg_id)
+                });
                 if talking {
                     tracing::info!(call.id = %call_id, agent, "agent hung up");
                     self.end_call(call_id, Outcome::Answered);
+                } else if calling_back {
+                    self.callback_agent_left(call_id);
                 } else {
                     self.offer_lost(call_id, agent, true);
                     self.finish_agent_leg(leg_id, Outcome::NoAnswer);
@@ -482,6 +542,16 @@ impl Switch {
         }
         for leg in call.offers.values().copied().collect::<Vec<_>>() {
             self.cancel_leg(leg);
+        }
+        if let Some(callback) = call.callback.take() {
+            let legs = callback
+                .agent
+                .map(|(_, leg)| leg)
+                .into_iter()
+                .chain(callback.citizen_leg);
+            for leg in legs.filter(|leg| *leg != call.caller_leg) {
+                self.cancel_leg(leg);
+            }
         }
         if let Some((_, leg)) = call.agent {
             if self
@@ -558,15 +628,19 @@ impl Switch {
             });
             return;
         };
-        let queue = call.queue;
-        let leg = LegId(self.next_id);
-        self.next_id += 1;
+        call.span
+            .in_scope(|| tracing::info!(agent, "ringing agent"));
+        self.open_agent_leg(call_id, agent, peer);
+    }
+
+    /// Opens the media of a new leg to `agent`; its INVITE goes out once the socket is ready.
+    pub(super) fn open_agent_leg(&mut self, call_id: CallId, agent: usize, peer: Peer) {
+        let leg = LegId(self.next_id());
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
+        let queue = call.queue;
         call.offers.insert(agent, leg);
-        call.span
-            .in_scope(|| tracing::info!(agent, "ringing agent"));
         self.legs.insert(
             leg,
             Leg {
@@ -601,8 +675,17 @@ impl Switch {
         });
     }
 
-    /// The ACD stops an offer (ring timeout, the caller left, another agent won).
+    /// The ACD stops an offer (ring timeout, the caller left, another agent won) or a
+    /// callback's reservation (its time ran out).
     pub(super) fn cancel_offer(&mut self, call_id: CallId, agent: usize) {
+        if self
+            .calls
+            .get(&call_id)
+            .is_some_and(|call| call.phase == Phase::CallbackDialing)
+        {
+            self.abort_callback_dialing(call_id);
+            return;
+        }
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
@@ -639,6 +722,13 @@ impl Switch {
     pub(super) fn offer_lost(&mut self, call_id: CallId, agent: usize, rejected: bool) {
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.offers.remove(&agent);
+            // A callback's agent did not take it: the place is kept for the next agent.
+            if call.phase == Phase::CallbackDialing {
+                call.phase = Phase::CallbackHeld;
+                if let Some(callback) = call.callback.as_mut() {
+                    callback.dial_until = None;
+                }
+            }
         }
         let (call, agent) = (acd::ids::CallId(call_id.0), acd::ids::AgentId(agent as u32));
         let input = if rejected {
@@ -658,6 +748,10 @@ impl Switch {
         };
         call.span
             .in_scope(|| tracing::info!(agent, "agent answered"));
+        if call.phase == Phase::CallbackDialing {
+            self.callback_agent_answered(call_id, agent, leg);
+            return;
+        }
         self.acd_inputs
             .push_back(acd::engine::Input::OfferAnswered {
                 call: acd::ids::CallId(call_id.0),
@@ -677,6 +771,9 @@ impl Switch {
         };
         call.agent = Some((agent, leg));
         call.phase = Phase::Talking;
+        // An agent who answers while the callback confirmation plays takes the call now.
+        call.callback = None;
+        call.confirm_token = None;
         if let Some(queued_at) = call.queued_at.take() {
             call.wait_ms += now.saturating_sub(queued_at);
         }
@@ -708,14 +805,20 @@ impl Switch {
         } else {
             PlayItem::Chime
         };
+        let mut items = vec![first];
+        let offers_callback = call
+            .queue
+            .and_then(|queue| self.queue_options.get(queue))
+            .is_some_and(|options| options.callback_key.is_some());
+        let offer = format!("{}/callback_offer", call.session.lang().code());
+        if offers_callback && self.known_prompts.contains(&offer) {
+            items.push(PlayItem::Prompt(offer));
+        }
+        items.push(PlayItem::HoldMusic);
         let token = call.next_token;
         call.next_token += 1;
         let leg = call.caller_leg;
-        self.media(MediaCommand::Play {
-            leg,
-            token,
-            items: vec![first, PlayItem::HoldMusic],
-        });
+        self.media(MediaCommand::Play { leg, token, items });
     }
 
     /// The ACD moved the call out of its queue.
@@ -738,13 +841,17 @@ impl Switch {
         self.drive_session(call_id);
     }
 
-    /// Records the end of an agent leg; the leg is forgotten unless a CANCEL is outstanding.
+    /// Records the end of an agent leg (a callback's citizen leg has no record of its own);
+    /// the leg is forgotten unless a CANCEL is outstanding.
     pub(super) fn finish_agent_leg(&mut self, leg_id: LegId, outcome: Outcome) {
         let now = self.now;
         let Some(leg) = self.legs.get_mut(&leg_id) else {
             return;
         };
         let LegRole::Agent(agent) = leg.role else {
+            if leg.role == LegRole::Citizen && leg.state != LegState::Cancelling {
+                self.forget_leg(leg_id);
+            }
             return;
         };
         let cdr = (!leg.cdr_done).then(|| {
@@ -799,7 +906,7 @@ impl Switch {
         }
     }
 
-    fn agent_name(&self, agent: usize) -> String {
+    pub(super) fn agent_name(&self, agent: usize) -> String {
         self.agents
             .get(agent)
             .map_or_else(|| format!("agent{agent}"), |agent| agent.username.clone())

@@ -455,12 +455,19 @@ impl Switch {
             return;
         }
         if status >= 300 {
-            let LegRole::Agent(agent) = leg.role else {
-                return;
-            };
             let call = leg.call;
             let was = leg.state;
             leg.state = LegState::Ended;
+            let LegRole::Agent(agent) = leg.role else {
+                if leg.role == LegRole::Citizen {
+                    if was != LegState::Cancelling {
+                        tracing::info!(call.id = %call, status, "the citizen's phone did not answer");
+                        self.citizen_unreachable(call);
+                    }
+                    self.forget_leg(leg_id);
+                }
+                return;
+            };
             let outcome = match status {
                 _ if was == LegState::Cancelling => Outcome::NoAnswer,
                 486 | 600 | 603 => Outcome::NoAnswer,
@@ -505,10 +512,25 @@ impl Switch {
         };
         let usable = negotiated.is_some();
         leg.negotiated = negotiated;
-        let (LegRole::Agent(agent), call) = (leg.role, leg.call) else {
+        let live = !matches!(leg.state, LegState::Cancelling | LegState::Ended);
+        let call = leg.call;
+        if leg.role == LegRole::Citizen {
+            if live && usable {
+                leg.state = LegState::Up;
+                leg.answered_at = Some(self.now);
+                self.citizen_answered(call, leg_id);
+            } else {
+                self.hang_up_leg(leg_id);
+                if live {
+                    self.citizen_unreachable(call);
+                }
+                self.forget_leg(leg_id);
+            }
+            return;
+        }
+        let LegRole::Agent(agent) = leg.role else {
             return;
         };
-        let live = !matches!(leg.state, LegState::Cancelling | LegState::Ended);
         if !live || !usable {
             // Answered after we gave up on it, or with nothing we can relay.
             self.hang_up_leg(leg_id);
@@ -571,6 +593,15 @@ impl Switch {
             let Some(leg) = self.legs.get_mut(&leg_id) else {
                 return;
             };
+            if leg.role == LegRole::Citizen {
+                let (call, was) = (leg.call, leg.state);
+                leg.state = LegState::Ended;
+                if matches!(was, LegState::Calling | LegState::Ringing) {
+                    self.citizen_unreachable(call);
+                }
+                self.forget_leg(leg_id);
+                return;
+            }
             let (LegRole::Agent(agent), call, was) = (leg.role, leg.call, leg.state) else {
                 return;
             };
@@ -585,23 +616,63 @@ impl Switch {
 
     /// Sends the INVITE of an agent leg whose socket is open.
     pub(super) fn invite_agent(&mut self, leg_id: LegId, port: u16, codec: sdp::Codec) -> bool {
-        let local = self.local_media(port, vec![codec]);
-        let offer = sdp::offer(&local, 101, sdp::Direction::SendRecv).to_bytes();
         let Some(leg) = self.legs.get(&leg_id) else {
             return false;
         };
         let LegRole::Agent(agent) = leg.role else {
             return false;
         };
-        let (call, peer) = (leg.call, leg.peer);
-        let Some(target) = self.agent_target(agent) else {
+        let call = leg.call;
+        let (Some(target), Some(agent_rt)) = (self.agent_target(agent), self.agents.get(agent))
+        else {
             return false;
         };
+        let to = format!("<{}>", agent_rt.aor);
+        // The agent's phone shows who is calling (or, for a callback, who will be called).
         let caller = self
             .calls
             .get(&call)
             .and_then(|call| call.caller.clone())
             .unwrap_or_else(|| "anonymous".to_owned());
+        let from = Uri::sip(Some(&sanitize_user(&caller)), &self.realm);
+        self.send_invite(leg_id, port, codec, target, to, from)
+    }
+
+    /// Sends the INVITE of a callback's citizen leg through the outbound gateway; the number
+    /// was checked against the allow-list when the callback was taken.
+    pub(super) fn send_citizen_invite(
+        &mut self,
+        leg_id: LegId,
+        port: u16,
+        number: &str,
+        codec: sdp::Codec,
+    ) -> bool {
+        let Some(outbound) = &self.outbound else {
+            return false;
+        };
+        let gateway = outbound.gateway;
+        let mut target = Uri::sip(Some(number), &gateway.ip().to_string());
+        target.port = Some(gateway.port());
+        target.params.set("user", Some("phone"));
+        let to = format!("<{target}>");
+        let from = Uri::sip(Some(&self.number), &self.realm);
+        self.send_invite(leg_id, port, codec, target, to, from)
+    }
+
+    fn send_invite(
+        &mut self,
+        leg_id: LegId,
+        port: u16,
+        codec: sdp::Codec,
+        target: Uri,
+        to: String,
+        from: Uri,
+    ) -> bool {
+        let local = self.local_media(port, vec![codec]);
+        let offer = sdp::offer(&local, 101, sdp::Direction::SendRecv).to_bytes();
+        let Some(peer) = self.legs.get(&leg_id).map(|leg| leg.peer) else {
+            return false;
+        };
         let tag = self.rng.tag();
         let call_id = self.rng.call_id(&self.media_host);
         let via = self.via_prefix(peer.transport);
@@ -611,12 +682,8 @@ impl Switch {
             .headers
             .push("Via", format!("{via};branch={}", self.rng.branch()));
         invite.headers.push("Max-Forwards", "70");
-        let from = Uri::sip(Some(&sanitize_user(&caller)), &self.realm);
         invite.headers.push("From", format!("<{from}>;tag={tag}"));
-        let Some(agent_rt) = self.agents.get(agent) else {
-            return false;
-        };
-        invite.headers.push("To", format!("<{}>", agent_rt.aor));
+        invite.headers.push("To", to);
         invite.headers.push("Call-ID", call_id);
         invite.headers.push("CSeq", "1 INVITE");
         invite.headers.push("Contact", contact.to_string());

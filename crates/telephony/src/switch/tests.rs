@@ -15,12 +15,17 @@ use sip_proto::transaction::{Peer, Transport};
 use sip_proto::uri::Uri;
 
 use super::{LegId, MediaCommand, MediaEvent, Output, Params, PlayItem, Switch};
-use crate::config::{AgentConfig, Cidr, Config, PortRange, QueueConfig, QueueOverflow};
+use crate::config::{
+    AgentConfig, Cidr, Config, NumberPattern, Outbound, PortRange, QueueConfig, QueueOverflow,
+    StepConfig,
+};
 use crate::event::Event;
 
 const TRUNK: &str = "127.0.0.1:5080";
 const AGENT1: &str = "127.0.0.1:5071";
 const AGENT2: &str = "127.0.0.1:5072";
+/// The outbound gateway that carries callbacks to citizens.
+const GATEWAY: &str = "127.0.0.1:5090";
 const PASSWORD: &str = "civicline-demo";
 /// Monday 2026-03-02 10:00 in Sofia (UTC+2).
 const MONDAY_10AM: i64 = 1_772_438_400_000;
@@ -41,6 +46,13 @@ fn config() -> Config {
             max_wait: Some(Duration::from_secs(300)),
             overflow: QueueOverflow::Ivr,
             announce_interval: Some(Duration::from_secs(30)),
+            callback_key: Some('*'),
+            // English-speaking callers wait 30 s for an agent who speaks English.
+            steps: vec![StepConfig {
+                lang: Some(ivr::Lang::En),
+                requires: vec![("english".to_owned(), 2)],
+                expires_after: Some(Duration::from_secs(30)),
+            }],
         })
         .collect();
     let names: Vec<String> = queues.iter().map(|queue| queue.name.clone()).collect();
@@ -49,6 +61,11 @@ fn config() -> Config {
         password: PASSWORD.to_owned(),
         display_name: username.to_owned(),
         queues: names.clone(),
+        skills: if username == "agent2" {
+            vec![("english".to_owned(), 4)]
+        } else {
+            Vec::new()
+        },
     };
     Config {
         number: "080011800".to_owned(),
@@ -63,6 +80,16 @@ fn config() -> Config {
         flow,
         queues,
         agents: vec![agent("agent1"), agent("agent2")],
+        outbound: Some(Outbound {
+            gateway: GATEWAY.parse().unwrap(),
+            allow: vec![
+                NumberPattern::parse("08XXXXXXXX").unwrap(),
+                NumberPattern::parse("+3598XXXXXXXX").unwrap(),
+            ],
+            ring_timeout: Duration::from_secs(30),
+            max_attempts: 2,
+            retry_delay: Duration::from_secs(60),
+        }),
         media_threads: 1,
         nonce_secret: b"secret".to_vec(),
         rng_seed: 1,
@@ -484,10 +511,19 @@ fn event_line(event: &Event) -> String {
             call,
             lang,
             choices,
+            in_queue,
             ..
         } => {
-            format!("callback {call} {lang:?} choices={}", choices.len())
+            format!(
+                "callback {call} {lang:?} choices={} in_queue={in_queue}",
+                choices.len()
+            )
         }
+        Event::CallbackFinished {
+            call,
+            connected,
+            attempts,
+        } => format!("callback-finished {call} connected={connected} attempts={attempts}"),
         Event::IvrPath { call, steps } => format!("ivr-path {call} steps={}", steps.len()),
         Event::AcdLog { events, .. } => format!("acd-log {}", events.len()),
     }
@@ -830,7 +866,7 @@ fn after_hours_callback_and_crisis_flag() {
             000.000   media play l2 t1 [bg/privacy_notice]
             000.000   media play l2 t2 [bg/after_hours]
             000.000   media play l2 t3 [bg/message_or_callback en/language_offer]
-            000.000   event callback c1 Bg choices=1
+            000.000   event callback c1 Bg choices=1 in_queue=false
             000.000   media play l2 t4 [bg/callback_booked]
             000.000   event ended c1 Caller callback queue=- agent=- wait=0 talk=0
             000.000   -> 127.0.0.1:5080 BYE sip:0888123456@127.0.0.1:5080
@@ -964,4 +1000,254 @@ fn the_acd_log_leaves_as_events() {
         T fact agent a0 available idle -
         T in registered a0
     "#]].assert_eq(&(log.join("\n") + "\n"));
+}
+
+/// A caller in the social services queue (no agent yet) presses the callback key.
+fn caller_asks_for_a_callback(h: &mut Harness, caller: &str) -> Request {
+    let invite = h.call_in(caller);
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.advance(5_000);
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '*',
+    });
+    invite
+}
+
+#[test]
+fn a_caller_keeps_their_place_and_is_called_back_agent_first() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.trace.clear();
+    caller_asks_for_a_callback(&mut h, "0888123456");
+    h.prompts_done();
+    h.agent_answers_request(TRUNK, Method::Bye, 200);
+    h.advance(10_000);
+    // An agent logs in: their phone rings first, and only their answer dials the citizen.
+    h.register("agent1", AGENT1, 600);
+    h.agent_replies(AGENT1, 180);
+    h.advance(2_000);
+    h.agent_replies(AGENT1, 200);
+    h.agent_replies(GATEWAY, 180);
+    h.advance(4_000);
+    h.agent_replies(GATEWAY, 200);
+    h.advance(30_000);
+    h.sip(AGENT1, {
+        let Message::Request(invite) = h.last_sent(AGENT1, |m| {
+            matches!(m, Message::Request(r) if r.method == Method::Invite)
+        }) else {
+            unreachable!()
+        };
+        let mut bye = Request::new(Method::Bye, Uri::parse("sip:civicline@127.0.0.1:5060").unwrap());
+        bye.headers.push("Via", format!("SIP/2.0/UDP {AGENT1};branch=z9hG4bKagentbye"));
+        bye.headers.push("Max-Forwards", "70");
+        bye.headers.push("From", format!("{};tag=agenttag", invite.headers.get("To").unwrap()));
+        bye.headers.push("To", invite.headers.get("From").unwrap());
+        bye.headers.push("Call-ID", invite.headers.get("Call-ID").unwrap());
+        bye.headers.push("CSeq", "2 BYE");
+        bye
+    });
+    h.agent_answers_request(GATEWAY, Method::Bye, 200);
+    check(
+        &h,
+        &[
+            "play",
+            "bridge",
+            "BYE",
+            "INVITE",
+            "event callback",
+            "event ended",
+            "event answered",
+            "event agent",
+            "event queue social",
+        ],
+        expect![[r#"
+            000.000 127.0.0.1:5080 <- INVITE sip:080011800@127.0.0.1:5060
+            000.000   -> 127.0.0.1:5080 100 Trying (INVITE)
+            000.000   event queue social_services waiting=0 idle=0 staffed=0
+            000.000   event answered c1 Caller
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   -> 127.0.0.1:5080 200 OK (INVITE)
+            000.000   media play l2 t2 [bg/main_menu en/language_offer]
+            000.000   media play l2 t3 [bg/connecting_social]
+            000.000   media play l2 t4 [holdmusic]
+            000.000   event queue social_services waiting=1 idle=0 staffed=0
+            005.000   media play l2 t5 [beep]
+            005.000   event callback c1 Bg choices=1 in_queue=true
+            005.000   -> 127.0.0.1:5080 BYE sip:0888123456@127.0.0.1:5080
+            005.000 127.0.0.1:5080 <- 200 OK (BYE)
+            015.000   event agent agent1 available registered=true
+            015.000   event agent agent1 ringing registered=true
+            015.000   event queue social_services waiting=1 idle=0 staffed=1
+            015.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            015.000 127.0.0.1:5071 <- 180 Ringing (INVITE)
+            017.000 127.0.0.1:5071 <- 200 OK (INVITE)
+            017.000   media play l3 t6 [holdmusic]
+            017.000   -> 127.0.0.1:5090 INVITE sip:0888123456@127.0.0.1:5090;user=phone
+            017.000 127.0.0.1:5090 <- 180 Ringing (INVITE)
+            021.000 127.0.0.1:5090 <- 200 OK (INVITE)
+            021.000   media bridge l4 l3
+            021.000   event answered c1 Caller
+            021.000   event answered c1 Agent { agent: "agent1" }
+            021.000   event callback-finished c1 connected=true attempts=1
+            021.000   event agent agent1 on_call registered=true
+            021.000   event queue social_services waiting=0 idle=0 staffed=1
+            051.000 127.0.0.1:5071 <- BYE sip:civicline@127.0.0.1:5060
+            051.000   event ended c1 Agent { agent: "agent1" } answered queue=social_services agent=agent1 wait=0 talk=34000
+            051.000   event ended c1 Caller answered queue=social_services agent=agent1 wait=21000 talk=30000
+            051.000   -> 127.0.0.1:5071 200 OK (BYE)
+            051.000   -> 127.0.0.1:5090 BYE sip:agent@127.0.0.1:5090
+            051.000   event agent agent1 wrap_up registered=true
+            051.000 127.0.0.1:5090 <- 200 OK (BYE)
+        "#]],
+    );
+}
+
+#[test]
+fn an_unreachable_citizen_is_tried_again_then_given_up() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    // agent1 is busy with another caller, so the callback waits.
+    h.call_in("0888000001");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT1, 200);
+    h.trace.clear();
+    let invite = h.call_in("+359888123456");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(5),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(5),
+        digit: '*',
+    });
+    // The caller hangs up on the confirmation: the request stands.
+    h.caller_bye(&invite);
+    // agent2 logs in: the first attempt finds the citizen busy; the second, a minute later,
+    // rings out; two attempts are all the test config allows.
+    h.register("agent2", AGENT2, 600);
+    h.agent_replies(AGENT2, 200);
+    h.agent_replies(GATEWAY, 486);
+    h.agent_answers_request(AGENT2, Method::Bye, 200);
+    h.advance(60_000);
+    h.agent_replies(AGENT2, 200);
+    h.agent_replies(GATEWAY, 180);
+    h.advance(30_000);
+    h.agent_answers_request(GATEWAY, Method::Cancel, 200);
+    h.agent_replies(GATEWAY, 487);
+    h.agent_answers_request(AGENT2, Method::Bye, 200);
+    check(
+        &h,
+        &[
+            "5072",
+            "5090",
+            "event callback",
+            "event ended c4",
+        ],
+        expect![[r#"
+            000.000   event callback c4 Bg choices=1 in_queue=true
+            000.000 127.0.0.1:5072 <- REGISTER sip:127.0.0.1
+            000.000   -> 127.0.0.1:5072 401 Unauthorized (REGISTER)
+            000.000 127.0.0.1:5072 <- REGISTER sip:127.0.0.1
+            000.000   -> 127.0.0.1:5072 200 OK (REGISTER)
+            000.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            000.000 127.0.0.1:5072 <- 200 OK (INVITE)
+            000.000   -> 127.0.0.1:5072 ACK sip:agent@127.0.0.1:5072
+            000.000   -> 127.0.0.1:5090 INVITE sip:+359888123456@127.0.0.1:5090;user=phone
+            000.000 127.0.0.1:5090 <- 486 Busy Here (INVITE)
+            000.000   -> 127.0.0.1:5090 ACK sip:+359888123456@127.0.0.1:5090;user=phone
+            000.000   event ended c4 Agent { agent: "agent2" } unreachable queue=social_services agent=agent2 wait=0 talk=0
+            000.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
+            000.000 127.0.0.1:5072 <- 200 OK (BYE)
+            060.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            060.000 127.0.0.1:5072 <- 200 OK (INVITE)
+            060.000   -> 127.0.0.1:5072 ACK sip:agent@127.0.0.1:5072
+            060.000   -> 127.0.0.1:5090 INVITE sip:+359888123456@127.0.0.1:5090;user=phone
+            060.000 127.0.0.1:5090 <- 180 Ringing (INVITE)
+            090.000   event ended c4 Agent { agent: "agent2" } unreachable queue=social_services agent=agent2 wait=0 talk=30000
+            090.000   -> 127.0.0.1:5090 CANCEL sip:+359888123456@127.0.0.1:5090;user=phone
+            090.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
+            090.000   event callback-finished c4 connected=false attempts=2
+            090.000   event ended c4 Caller unreachable queue=social_services agent=- wait=90000 talk=0
+            090.000 127.0.0.1:5090 <- 200 OK (CANCEL)
+            090.000 127.0.0.1:5090 <- 487 Request Terminated (INVITE)
+            090.000   -> 127.0.0.1:5090 ACK sip:+359888123456@127.0.0.1:5090;user=phone
+            090.000 127.0.0.1:5072 <- 200 OK (BYE)
+        "#]],
+    );
+}
+
+#[test]
+fn no_callback_to_a_number_outside_the_allow_list() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.trace.clear();
+    caller_asks_for_a_callback(&mut h, "0900123456");
+    h.advance(1_000);
+    check(
+        &h,
+        &["play l2 t5", "play l2 t6", "event callback", "BYE"],
+        expect![[r#"
+            005.000   media play l2 t5 [beep holdmusic]
+        "#]],
+    );
+}
+
+#[test]
+fn english_callers_wait_for_an_english_speaker_then_anyone() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.advance(1_000);
+    h.register("agent2", AGENT2, 600);
+    h.trace.clear();
+    // An English caller goes to agent2 though agent1 has been idle longer.
+    h.call_in("0888000001");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '9',
+    });
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(2),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.agent_replies(AGENT2, 200);
+    // A second English caller waits while agent2 talks, then takes agent1 after 30 s.
+    h.call_in("0888000002");
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(5),
+        digit: '9',
+    });
+    h.prompts_done();
+    h.media(MediaEvent::Digit {
+        leg: LegId(5),
+        digit: '1',
+    });
+    h.prompts_done();
+    h.advance(31_000);
+    check(
+        &h,
+        &["INVITE sip:agent", "event answered c"],
+        expect![[r#"
+            001.000   event answered c1 Caller
+            001.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            001.000   event answered c1 Agent { agent: "agent2" }
+            001.000   event answered c4 Caller
+            031.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            031.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+        "#]],
+    );
 }

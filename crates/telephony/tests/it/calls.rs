@@ -59,6 +59,8 @@ impl Fixture {
                 max_wait: None,
                 overflow: QueueOverflow::Ivr,
                 announce_interval: None,
+                callback_key: None,
+                steps: Vec::new(),
             })
             .collect::<Vec<_>>();
         let all: Vec<String> = queues.iter().map(|queue| queue.name.clone()).collect();
@@ -67,6 +69,7 @@ impl Fixture {
             password: PASSWORD.to_owned(),
             display_name: username.to_owned(),
             queues: all.clone(),
+            skills: Vec::new(),
         };
         let mut config = Config {
             number: NUMBER.to_owned(),
@@ -81,6 +84,7 @@ impl Fixture {
             flow,
             queues,
             agents: vec![agent("agent1"), agent("agent2")],
+            outbound: None,
             media_threads: 2,
             nonce_secret: b"test secret".to_vec(),
             rng_seed: 7,

@@ -46,7 +46,7 @@ fn choices_name_a_service_or_general() {
 
 fn check_description(voicemail: bool, lang: ivr::Lang, open_now: bool, has_number: bool, expect: Expect) {
     let path = std::path::PathBuf::from("voicemail-1-c7.wav");
-    let request = if voicemail { Request::Voicemail { recording: &path } } else { Request::Callback };
+    let request = if voicemail { Request::Voicemail { recording: &path } } else { Request::Callback { in_queue: false } };
     // 2026-04-14 08:30 Sofia (EEST) is 05:30 UTC.
     let due = calendar::Timestamp::from_unix_millis(1_776_144_600_000);
     let choices = choices("main_menu 1 to_social\nbusy_menu 2 callback");
