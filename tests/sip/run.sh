@@ -37,6 +37,10 @@ $helper prompts prompts "$work/prompts"
 # The wait limit of administrative_services; social_services (key 1) has none, since a caller
 # there waits through a 5 s ring timeout in test 4.
 overflow_s=3
+# The outbound gateway for callbacks from social_services (key *): a SIPp UAS playing the
+# citizen's phone, started by test 5 on this port.
+gateway_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export CIVICLINE_TEST_GATEWAY=127.0.0.1:$gateway_port
 config=$($helper config "$work" "$http_port" "$sip_port" "$rtp_first" $((rtp_first + 399)) 4 "$work/prompts" \
     "administrative_services:$overflow_s")
 for scenario in "$here"/*.xml; do
@@ -233,10 +237,84 @@ test_no_answer() {
     fi
 }
 
+# 5. Skills: agent2 (no skills) has waited longest, but an English-speaking caller (key 9, then
+# 1) goes to agent4, who has the "english" skill that social_services asks of English callers.
+test_skills() {
+    local after status=0 s1=0 s2=0 pid1 pid2 what="an English caller reaches the English-speaking agent"
+    after=$(last_cdr)
+    sipp_agent agent2 agent2 agent_answer.xml 14000
+    pid1=$agent_pid
+    sleep 1.5
+    sipp_agent agent4 agent4 agent_answer.xml 12500
+    pid2=$agent_pid
+    sleep 1
+    sipp_caller english 6000 caller_english.xml || status=$?
+    wait "$pid2" || s2=$?
+    # agent2 is never offered the call: its scenario ends by unregistering, not by a call.
+    wait "$pid1" || s1=$?
+    if ((status != 0 || s2 != 0)); then
+        fail "$what" "caller sipp exit $status, agent4 $s2"; show_logs english agent4; return
+    fi
+    if cdr_check english "$after" \
+        'len(caller) == 1 and caller[0]["queue"] == "social_services"' \
+        'caller[0]["outcome"] == "answered" and caller[0]["agent"] == "agent4"' \
+        'len(agents) == 1 and agents[0]["agent"] == "agent4"'; then
+        pass "$what: agent4 (skill english 4) over the longer-idle agent2"
+    else
+        fail "$what" "call records"
+    fi
+}
+
+# 6. A callback that keeps the caller's place: with no agent free the caller presses *, hears the
+# confirmation and is hung up on. agent1 then registers: the switch rings agent1 first and, once
+# agent1 answers, calls the citizen through the outbound gateway (a SIPp UAS), bridges them, and
+# the citizen hangs up. The case the request opened notes the callback as done.
+test_callback() {
+    local after status=0 agent_status=0 citizen_status=0 citizen_pid call_ref cases what="callback keeping the place"
+    after=$(last_cdr)
+    (cd "$work/logs" && exec sipp -sf "$work/citizen_answer.xml" -i 127.0.0.1 -p "$gateway_port" \
+        -mi 127.0.0.1 -mp "$(free_media)" -m 1 -d 3000 -nostdin -timeout 60s -timeout_error -trace_err -trace_msg \
+        -message_file "$work/logs/citizen.msg" -error_file "$work/logs/citizen.err" >"$work/logs/citizen.out" 2>&1) &
+    citizen_pid=$!
+    children+=("$citizen_pid")
+    sipp_caller callback 1000 caller_callback.xml || status=$?
+    if ((status != 0)); then fail "$what" "caller sipp exit $status"; show_logs callback; return; fi
+    sipp_agent agent1 agent1 agent_answer.xml 10000
+    wait "$citizen_pid" || citizen_status=$?
+    wait "$agent_pid" || agent_status=$?
+    if ((citizen_status != 0 || agent_status != 0)); then
+        fail "$what" "citizen sipp exit $citizen_status, agent1 $agent_status"; show_logs citizen agent1; return
+    fi
+    if ! cdr_check callback "$after" \
+        'len(caller) == 1 and caller[0]["queue"] == "social_services"' \
+        'caller[0]["outcome"] == "answered" and caller[0]["agent"] == "agent1"' \
+        'caller[0]["talk_ms"] >= 2500' \
+        'len(agents) == 1 and agents[0]["outcome"] == "answered"'; then
+        fail "$what" "call records"; return
+    fi
+    call_ref=$(python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["call"])' <"$work/records.jsonl")
+    cases=$($helper voicemail-case "$url" "$call_ref" 1)
+    if python3 - "$cases" <<'PY'
+import json, sys
+cases = json.loads(sys.argv[1])
+assert len(cases) == 1, cases
+kinds = [event["kind"] for event in cases[0]["history"]]
+assert "callback_due" in kinds and "callback_done" in kinds, kinds
+PY
+    then
+        pass "$what: key * (RFC 4733), BYE from the switch; agent1 rings first, then the citizen via the gateway: CDR answered, case notes callback_done"
+        return
+    fi
+    echo "sip: callback: cases for call $call_ref: $cases" >&2
+    fail "$what" "no case noting the callback"
+}
+
 test_abandoned
 test_overflow
 test_answered
 test_no_answer
+test_skills
+test_callback
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
     # shellcheck source=tests/sip/baresip.sh
     source "$here/baresip.sh"

@@ -8,7 +8,10 @@
                           plus date entries for yesterday..tomorrow, which win over holidays),
                           short ring timeout, no wrap-up, AGENTS agents agent1..agentN; no queue
                           has a wait limit except QUEUE, which overflows to the IVR (the demo's
-                          message-or-callback menu) after SECONDS
+                          message-or-callback menu) after SECONDS; social_services routes
+                          English callers to agent3/agent4 (skill english) for 20 s first and,
+                          with CIVICLINE_TEST_GATEWAY=HOST:PORT, offers callbacks on key *
+                          through that gateway to numbers 0888*
   prompts SHIPPED OUT     writes every shipped prompt name as a 0.4 s 600 Hz tone under OUT
   token URL               logs in as supervisor and prints the bearer token
   cdrs URL [after_id]     prints the call records after after_id (JSON lines); logs in as
@@ -107,6 +110,8 @@ QUEUES = [
 
 def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None, overflow=None):
     limited, limit = overflow.split(":") if overflow else (None, 0)
+    # The callbacks' outbound gateway (a SIPp UAS in run.sh); unset: no callbacks.
+    gateway = os.environ.get("CIVICLINE_TEST_GATEWAY")
     sofia = datetime.timezone(datetime.timedelta(hours=2))
     today = datetime.datetime.now(sofia).date()
     dates = [today + datetime.timedelta(days=d) for d in (-1, 0, 1)]
@@ -139,6 +144,16 @@ def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None, over
             'overflow = "ivr"',
             "announce_s = 0",
         ]
+        if queue == "social_services":
+            if gateway:
+                lines.append('callback_key = "*"')
+            # As in the demo: English callers wait for an English speaker (agent3, agent4) first.
+            lines += [
+                "[[telephony.queues.steps]]",
+                'lang = "en"',
+                "requires = { english = 2 }",
+                "expires_after_s = 20",
+            ]
     for n in range(1, int(agents) + 1):
         lines += [
             "",
@@ -146,6 +161,18 @@ def config(directory, http, sip, rtp_first, rtp_last, agents, prompts=None, over
             f'username = "agent{n}"',
             'password = "civicline-demo"',
             f"queues = {json.dumps(QUEUES)}",
+        ]
+        if n in (3, 4):
+            lines.append("skills = { english = 4 }")
+    if gateway:
+        lines += [
+            "",
+            "[telephony.outbound]",
+            f'gateway = "{gateway}"',
+            'allow = ["0888*"]',
+            "ring_timeout_s = 10",
+            "max_attempts = 2",
+            "retry_delay_s = 10",
         ]
     path = os.path.join(directory, "civicline.toml")
     with open(path, "w") as f:
