@@ -96,8 +96,18 @@ pub struct QueueSection {
     pub announce_s: u64,
     #[serde(default)]
     pub callback_key: Option<String>,
+    /// The most callers waiting at once (0: no limit).
+    #[serde(default)]
+    pub max_waiting: u32,
+    /// `wait` (callers wait while nobody is logged in) or `ivr` (they go to the IVR's overflow).
+    #[serde(default = "default_when_no_agents")]
+    pub when_no_agents: String,
     #[serde(default)]
     pub steps: Vec<StepSection>,
+}
+
+fn default_when_no_agents() -> String {
+    "wait".into()
 }
 
 fn default_strategy() -> String {
@@ -157,6 +167,8 @@ impl Default for TelephonySection {
                 overflow: default_overflow(),
                 announce_s: default_announce(),
                 callback_key: None,
+                max_waiting: 0,
+                when_no_agents: default_when_no_agents(),
                 // As in civicline.example.toml: English speakers wait 30 s for agent3 or agent4.
                 steps: if name == "general" {
                     vec![StepSection {
@@ -272,6 +284,8 @@ pub fn validate(
             overflow,
             announce_s,
             callback_key,
+            max_waiting,
+            when_no_agents,
             steps,
         } = queue.clone();
         let strategy = match strategy.as_str() {
@@ -295,10 +309,11 @@ pub fn validate(
         }
         let overflow = match overflow.as_str() {
             "ivr" => telephony::QueueOverflow::Ivr,
+            "callback" => telephony::QueueOverflow::Callback,
             other if queues.iter().any(|q| q.name == other && q.name != name) => {
                 telephony::QueueOverflow::Queue(other.to_owned())
             }
-            _ => return Err(problem(&key("overflow"), "use ivr or the name of another queue")),
+            _ => return Err(problem(&key("overflow"), "use ivr, callback or the name of another queue")),
         };
         let callback_key = match callback_key.as_deref() {
             None => None,
@@ -310,6 +325,14 @@ pub fn validate(
         if callback_key.is_some() && outbound.is_none() {
             return Err(problem(&key_name("callback_key"), "needs [telephony.outbound] to call citizens back"));
         }
+        if overflow == telephony::QueueOverflow::Callback && callback_key.is_none() {
+            return Err(problem(&key_name("overflow"), "callback needs the queue's callback_key"));
+        }
+        let leave_when_empty = match when_no_agents.as_str() {
+            "wait" => false,
+            "ivr" => true,
+            _ => return Err(problem(&key_name("when_no_agents"), "use wait or ivr")),
+        };
         let mut step_configs = Vec::new();
         for (step_index, step) in steps.into_iter().enumerate() {
             let step_key = |field: &str| format!("telephony.queues[{index}].steps[{step_index}].{field}");
@@ -338,6 +361,8 @@ pub fn validate(
             overflow,
             announce_interval: (announce_s > 0).then(|| Duration::from_secs(announce_s)),
             callback_key,
+            max_waiting: (max_waiting > 0).then_some(max_waiting),
+            leave_when_empty,
             steps: step_configs,
         });
     }

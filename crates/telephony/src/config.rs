@@ -84,6 +84,12 @@ pub struct QueueConfig {
     /// The key a waiting caller presses to be called back, keeping their place (needs
     /// [`Config::outbound`]).
     pub callback_key: Option<char>,
+    /// The most callers waiting at once; callers arriving at a full queue go to the IVR flow's
+    /// `on_overflow` node.
+    pub max_waiting: Option<u32>,
+    /// Callers go to the IVR's `on_overflow` node, instead of waiting, while no agent of the
+    /// queue is logged in (Asterisk's `joinempty`/`leavewhenempty`).
+    pub leave_when_empty: bool,
     /// Skill requirements, tried in order; after the last one expires any member qualifies.
     pub steps: Vec<StepConfig>,
 }
@@ -170,6 +176,8 @@ pub enum QueueOverflow {
     Ivr,
     /// Into another queue, keeping the place earned.
     Queue(String),
+    /// The caller keeps waiting and hears the callback offer (the queue's `callback_key`).
+    Callback,
 }
 
 /// One agent phone: a SIP user that registers with digest credentials. Registering logs the

@@ -413,6 +413,18 @@ impl Switch {
                     after: millis(after),
                     target: acd::config::OverflowTarget::Voicemail,
                 }),
+                (QueueOverflow::Callback, Some(after)) => {
+                    if queue.callback_key.is_none() {
+                        return Err(SetupError(format!(
+                            "queue {} overflows to a callback offer but has no callback key",
+                            queue.name
+                        )));
+                    }
+                    Some(acd::config::Overflow {
+                        after: millis(after),
+                        target: acd::config::OverflowTarget::CallbackOffer,
+                    })
+                }
                 (QueueOverflow::Queue(name), Some(after)) => {
                     let target = queue_index(name).ok_or_else(|| {
                         SetupError(format!(
@@ -435,9 +447,17 @@ impl Switch {
                 wrap_up: millis(queue.wrap_up),
                 missed_delay: acd::ids::Millis::from_secs(5),
                 max_wait: overflow,
-                max_waiting: None,
+                // The switch sends `Voicemail` overflows back to the IVR's `on_overflow` node.
+                max_waiting: queue.max_waiting.map(|callers| acd::config::MaxWaiting {
+                    callers,
+                    target: acd::config::OverflowTarget::Voicemail,
+                }),
                 announce_interval: queue.announce_interval.map(millis),
-                no_agents: acd::config::NoAgents::Wait,
+                no_agents: if queue.leave_when_empty {
+                    acd::config::NoAgents::Overflow(acd::config::OverflowTarget::Voicemail)
+                } else {
+                    acd::config::NoAgents::Wait
+                },
                 expected_handle_time: acd::ids::Millis::from_secs(180),
             });
         }

@@ -831,6 +831,26 @@ impl Switch {
             call.queue = Some(queue.0 as usize);
             return;
         }
+        if target == acd::config::OverflowTarget::CallbackOffer {
+            // The caller keeps waiting, and their place, and hears how to be called back.
+            let prompt = format!("{}/callback_offer", call.session.lang().code());
+            let first = if self.known_prompts.contains(&prompt) {
+                PlayItem::Prompt(prompt)
+            } else {
+                PlayItem::Chime
+            };
+            call.span
+                .in_scope(|| tracing::info!("wait limit reached: callback offered"));
+            let token = call.next_token;
+            call.next_token += 1;
+            let leg = call.caller_leg;
+            self.media(MediaCommand::Play {
+                leg,
+                token,
+                items: vec![first, PlayItem::HoldMusic],
+            });
+            return;
+        }
         call.span.in_scope(|| tracing::info!("queue overflow"));
         call.phase = Phase::Ivr;
         call.in_acd = false;

@@ -47,6 +47,8 @@ fn config() -> Config {
             overflow: QueueOverflow::Ivr,
             announce_interval: Some(Duration::from_secs(30)),
             callback_key: Some('*'),
+            max_waiting: None,
+            leave_when_empty: false,
             // English-speaking callers wait 30 s for an agent who speaks English.
             steps: vec![StepConfig {
                 lang: Some(ivr::Lang::En),
@@ -117,9 +119,13 @@ fn peer(addr: &str) -> Peer {
 
 impl Harness {
     fn new(epoch_unix_ms: i64) -> Harness {
+        Harness::with_config(epoch_unix_ms, config())
+    }
+
+    fn with_config(epoch_unix_ms: i64, config: Config) -> Harness {
         let known_prompts: BTreeSet<String> = ["bg/position_1".to_owned()].into();
         let switch = Switch::new(
-            &config(),
+            &config,
             Params {
                 sip_port: 5060,
                 epoch_unix_ms,
@@ -1248,6 +1254,66 @@ fn english_callers_wait_for_an_english_speaker_then_anyone() {
             001.000   event answered c4 Caller
             031.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
             031.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+        "#]],
+    );
+}
+
+#[test]
+fn queue_limits_send_callers_to_the_ivr_or_offer_a_callback() {
+    let mut config = config();
+    for queue in &mut config.queues {
+        match queue.name.as_str() {
+            // Social services: after 60 s the caller is offered a callback and keeps waiting.
+            "social_services" => {
+                queue.max_wait = Some(Duration::from_secs(60));
+                queue.overflow = QueueOverflow::Callback;
+            }
+            // Administrative services: one caller at most.
+            "administrative_services" => queue.max_waiting = Some(1),
+            // City environment: nobody waits while nobody is logged in.
+            "city_environment" => queue.leave_when_empty = true,
+            _ => {}
+        }
+    }
+    let mut h = Harness::with_config(MONDAY_10AM, config);
+    h.trace.clear();
+    for (caller, digit) in [("0888000001", '1'), ("0888000002", '2'), ("0888000003", '2'), ("0888000004", '3')] {
+        h.call_in(caller);
+        let leg = LegId(h.switch.legs.keys().map(|leg| leg.0).max().unwrap());
+        h.prompts_done();
+        h.media(MediaEvent::Digit { leg, digit });
+        h.prompts_done();
+    }
+    h.advance(61_000);
+    check(
+        &h,
+        &["play l", "overflow", "event ended"],
+        expect![[r#"
+            000.000   media play l2 t1 [bg/privacy_notice]
+            000.000   media play l2 t2 [bg/main_menu en/language_offer]
+            000.000   media play l2 t3 [bg/connecting_social]
+            000.000   media play l2 t4 [holdmusic]
+            000.000   media play l4 t1 [bg/privacy_notice]
+            000.000   media play l4 t2 [bg/main_menu en/language_offer]
+            000.000   media play l4 t3 [bg/connecting_admin]
+            000.000   media play l4 t4 [holdmusic]
+            000.000   media play l6 t1 [bg/privacy_notice]
+            000.000   media play l6 t2 [bg/main_menu en/language_offer]
+            000.000   media play l6 t3 [bg/connecting_admin]
+            000.000   media play l6 t4 [holdmusic]
+            000.000   media play l6 t5 [bg/all_busy]
+            000.000   media play l8 t1 [bg/privacy_notice]
+            000.000   media play l6 t6 [bg/message_or_callback]
+            000.000   media play l8 t2 [bg/main_menu en/language_offer]
+            000.000   media play l8 t3 [bg/connecting_environment]
+            000.000   media play l8 t4 [holdmusic]
+            000.000   media play l8 t5 [bg/all_busy]
+            008.000   media play l6 t7 [bg/no_choice bg/message_or_callback]
+            030.000   media play l4 t5 [bg/position_1 holdmusic]
+            030.000   media play l2 t5 [bg/position_1 holdmusic]
+            060.000   media play l2 t6 [chime holdmusic]
+            060.000   media play l4 t6 [bg/position_1 holdmusic]
+            060.000   media play l2 t7 [bg/position_1 holdmusic]
         "#]],
     );
 }

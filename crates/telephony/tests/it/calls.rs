@@ -60,6 +60,8 @@ impl Fixture {
                 overflow: QueueOverflow::Ivr,
                 announce_interval: None,
                 callback_key: None,
+                max_waiting: None,
+                leave_when_empty: false,
                 steps: Vec::new(),
             })
             .collect::<Vec<_>>();
