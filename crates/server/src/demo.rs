@@ -62,6 +62,9 @@ fn category(
 /// line, or no menu choice at all). The administrative services centre triages it.
 pub const GENERAL_CATEGORY: &str = "general";
 
+/// The demo IVR's operator queue: callbacks that name no service are placed from it.
+pub const GENERAL_QUEUE: &str = "general";
+
 /// The demo category for a queue of the demo IVR (`ivr::plovdiv_demo`), for cases opened from
 /// voicemail and callback requests. The environment line covers waste, street lighting and parks
 /// alike, so guessing one of them would misroute the rest: it goes to [`GENERAL_CATEGORY`].

@@ -518,7 +518,7 @@ pub async fn start(
     let running = telephony::start(config.switch, udp, tcp, shutdown).await.context("start the phone switch")?;
     let media = running.handle.clone();
     metrics.add_source(Box::new(move |out| media.media_delay().write_prometheus(out)));
-    let recorder = tokio::spawn(record_events(running.events, store, intake, queues));
+    let recorder = tokio::spawn(record_events(running.events, store, intake, queues, running.handle.clone()));
     let switch = running.task;
     let task = tokio::spawn(async move {
         let _ = switch.await;
@@ -535,6 +535,7 @@ async fn record_events(
     store: store::Store,
     intake: intake::Intake,
     mut queues: queues::QueueGlue,
+    handle: telephony::Handle,
 ) {
     // Queue callbacks in flight: the case their request opened, for the outcome's note.
     let mut callback_cases: std::collections::HashMap<telephony::CallId, i64> = std::collections::HashMap::new();
@@ -566,16 +567,20 @@ async fn record_events(
                     Some(now) => {
                         // Logged inside; a failure must not stop the CDR writer.
                         let taken = intake::take(&intake, &event, now).await;
-                        if let (telephony::Event::CallbackRequested { call, in_queue: true, .. }, Some(taken)) =
-                            (&event, taken)
-                        {
-                            callback_cases.insert(*call, taken.case.id);
+                        match (&event, taken) {
+                            (telephony::Event::CallbackRequested { call, in_queue: true, .. }, Some(taken)) => {
+                                callback_cases.insert(*call, taken.case.id);
+                            }
+                            (telephony::Event::CallbackRequested { call, in_queue: false, .. }, Some(taken)) => {
+                                book_callback(&handle, &intake, &event, &taken, *call).await;
+                            }
+                            _ => {}
                         }
                     }
                     None => tracing::error!("the clock is outside the calendar; phone request not taken"),
                 }
             }
-            event @ telephony::Event::CallbackFinished { call, .. } => match callback_cases.remove(&call) {
+            event @ telephony::Event::CallbackFinished { call, case, .. } => match case.or(callback_cases.remove(&call)) {
                 Some(case_id) => intake::finish(&intake, case_id, &event).await,
                 None => tracing::error!(call.id = %call, "callback ended but its request opened no case"),
             },
@@ -586,6 +591,36 @@ async fn record_events(
             | telephony::Event::CallAnswered { .. }
             | telephony::Event::IvrPath { .. } => {}
         }
+    }
+}
+
+/// Books an after-hours callback request with the switch, due at the line's next opening, in the
+/// queue of the service the caller chose. Without an outbound gateway (or for a number it may
+/// not dial) staff call back from the case, which says when it is due.
+async fn book_callback(
+    handle: &telephony::Handle,
+    intake: &intake::Intake,
+    event: &telephony::Event,
+    taken: &intake::Taken,
+    call: telephony::CallId,
+) {
+    let telephony::Event::CallbackRequested { caller, lang, choices, .. } = event else {
+        return;
+    };
+    let (Some(number), Some(due)) = (caller.as_deref().and_then(domain::normalize_phone), taken.callback_due) else {
+        return;
+    };
+    let queue = intake::service_queue(&intake.flow, choices).unwrap_or(crate::demo::GENERAL_QUEUE);
+    let request = telephony::ScheduledCallback {
+        case: taken.case.id,
+        number,
+        queue: queue.to_owned(),
+        at_unix_ms: due.unix_millis(),
+        lang: *lang,
+    };
+    match handle.schedule_callback(request).await {
+        Ok(booked) => tracing::info!(call.id = %call, callback.id = %booked, case.id = taken.case.id, "callback booked"),
+        Err(why) => tracing::info!(call.id = %call, case.id = taken.case.id, why, "callback left to staff"),
     }
 }
 

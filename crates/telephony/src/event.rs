@@ -209,10 +209,12 @@ pub enum Event {
         /// reports [`Event::CallbackFinished`]. Otherwise (after hours) staff call back.
         in_queue: bool,
     },
-    /// A callback kept in a queue ended: the citizen was reached, or it was given up.
+    /// A callback the switch placed ended: the citizen was reached, or it was given up.
     CallbackFinished {
-        /// The call of the original request.
+        /// The call of the original request (or of the scheduled callback).
         call: CallId,
+        /// The case a scheduled callback was booked for ([`ScheduledCallback::case`]).
+        case: Option<i64>,
         /// Whether the citizen answered and was put through to an agent.
         connected: bool,
         /// Calls placed to the citizen.
@@ -263,4 +265,20 @@ pub struct Snapshot {
     pub queues: Vec<QueueState>,
     /// Runtime flags that are on.
     pub flags: Vec<String>,
+}
+
+/// A callback booked for later (an after-hours request), placed by the switch when it is due
+/// the way a queue callback is: agent first, then the citizen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledCallback {
+    /// The case it was booked for; echoed in [`Event::CallbackFinished`].
+    pub case: i64,
+    /// The number to call (personal data); must match the outbound allow-list.
+    pub number: String,
+    /// The queue whose agents call back.
+    pub queue: String,
+    /// When it joins the queue, in Unix milliseconds; a time in the past means now.
+    pub at_unix_ms: i64,
+    /// The language the citizen used (skill routing).
+    pub lang: ivr::Lang,
 }

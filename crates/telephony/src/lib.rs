@@ -30,7 +30,8 @@ pub mod switch;
 
 pub use config::{AgentConfig, Cidr, Config, PortRange, QueueConfig, QueueOverflow};
 pub use event::{
-    AgentState, CallId, CallView, Cdr, Event, LegKind, Outcome, Presence, QueueState, Snapshot,
+    AgentState, CallId, CallView, Cdr, Event, LegKind, Outcome, Presence, QueueState,
+    ScheduledCallback, Snapshot,
 };
 
 mod media;

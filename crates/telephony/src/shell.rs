@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortRange};
-use crate::event::{Event, Snapshot};
+use crate::event::{CallId, Event, ScheduledCallback, Snapshot};
 use crate::media::{MediaPlane, Prompts};
 use crate::switch::{LegId, MediaCommand, MediaEvent, Output, Params, Switch};
 
@@ -42,6 +42,10 @@ enum Command {
     },
     Snapshot {
         reply: oneshot::Sender<Snapshot>,
+    },
+    ScheduleCallback {
+        request: ScheduledCallback,
+        reply: oneshot::Sender<Result<CallId, String>>,
     },
 }
 
@@ -82,6 +86,18 @@ impl Handle {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Snapshot { reply }).ok()?;
         answer.await.ok()
+    }
+
+    /// Books a callback for later (an after-hours request), placed agent first when due;
+    /// `Err` says why it was refused (no outbound gateway, a number not allowed, the switch
+    /// stopped).
+    pub async fn schedule_callback(&self, request: ScheduledCallback) -> Result<CallId, String> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || "the phone switch has stopped".to_owned();
+        self.commands
+            .send(Command::ScheduleCallback { request, reply })
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Ends every call and stops the switch.
@@ -319,6 +335,9 @@ impl Shell {
                 }
                 Input::Command(Command::Snapshot { reply }) => {
                     let _ = reply.send(self.switch.snapshot());
+                }
+                Input::Command(Command::ScheduleCallback { request, reply }) => {
+                    let _ = reply.send(self.switch.schedule_callback(now, request));
                 }
                 Input::Timer => self.switch.handle_timeout(now),
                 Input::Shutdown => {

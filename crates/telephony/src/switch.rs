@@ -38,7 +38,10 @@ use sip_proto::transaction::{Peer, TimerConfig, TransactionKey, TransactionLayer
 use sip_proto::uri::Uri;
 
 use crate::config::{Config, QueueOverflow};
-use crate::event::{AgentState, CallId, CallView, Event, Outcome, Presence, QueueState, Snapshot};
+use crate::event::{
+    AgentState, CallId, CallView, Event, Outcome, Presence, QueueState, ScheduledCallback,
+    Snapshot,
+};
 
 /// A media leg: one RTP socket and what plays, records or relays on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -268,6 +271,8 @@ struct Call {
     callback: Option<CallbackRt>,
     /// Skill requirements chosen when the call entered its queue.
     steps: Vec<acd::engine::RoutingStep>,
+    /// The case a scheduled callback was booked for.
+    case: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -748,6 +753,18 @@ impl Switch {
             self.flags.remove(name);
         }
         self.settle();
+    }
+
+    /// Books a callback for later (see [`ScheduledCallback`]); `Err` says why it was refused.
+    pub fn schedule_callback(
+        &mut self,
+        now: u64,
+        request: ScheduledCallback,
+    ) -> Result<CallId, String> {
+        self.advance(now);
+        let booked = self.book_callback(request);
+        self.settle();
+        booked
     }
 
     /// Puts an agent on a break or back. Returns false for an unknown agent.

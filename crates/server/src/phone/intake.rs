@@ -153,7 +153,7 @@ pub async fn take(intake: &Intake, event: &Event, now: Timestamp) -> Option<Take
 /// Notes the end of a queue callback on its case: reached (and by how many calls) or given up.
 /// Internal, like the due note: the citizen hears the outcome on the phone.
 pub async fn finish(intake: &Intake, case_id: i64, event: &Event) {
-    let Event::CallbackFinished { call, connected, attempts } = *event else {
+    let Event::CallbackFinished { call, connected, attempts, .. } = *event else {
         return;
     };
     let (kind, body) = if connected {

@@ -260,7 +260,7 @@ async fn a_queue_callback_is_due_at_once_and_its_outcome_is_noted() {
     };
     let taken = intake::take(&intake, &request, busy_morning).await.expect("a case");
     assert_eq!(taken.callback_due, Some(busy_morning));
-    let failed = telephony::Event::CallbackFinished { call: telephony::CallId(8), connected: false, attempts: 3 };
+    let failed = telephony::Event::CallbackFinished { call: telephony::CallId(8), case: None, connected: false, attempts: 3 };
     intake::finish(&intake, taken.case.id, &failed).await;
     let case = intake.web.store.case_by_id(taken.case.clone()).await.unwrap().unwrap();
     let events: Vec<String> = intake

@@ -51,6 +51,7 @@ impl Switch {
                 confirm_token: None,
                 callback: None,
                 steps: Vec::new(),
+                case: None,
             },
         );
         self.legs.insert(
@@ -258,14 +259,10 @@ impl Switch {
                 };
                 tracing::info!(queue, "queued");
                 let lang = call.session.lang();
-                let steps: Vec<acd::engine::RoutingStep> = self
-                    .queue_options
-                    .get(index)
-                    .into_iter()
-                    .flat_map(|options| &options.steps)
-                    .filter(|(only, _)| only.is_none_or(|only| only == lang))
-                    .map(|(_, step)| step.clone())
-                    .collect();
+                let steps = self.steps_for(index, lang);
+                let Some(call) = self.calls.get_mut(&call_id) else {
+                    return;
+                };
                 call.steps.clone_from(&steps);
                 call.phase = Phase::Queued;
                 call.queue = Some(index);
@@ -326,6 +323,17 @@ impl Switch {
             }
             ivr::Output::Timeout(at) => call.ivr_timer = Some(at.0),
         }
+    }
+
+    /// The queue's skill steps that apply to a caller in `lang`.
+    pub(super) fn steps_for(&self, queue: usize, lang: ivr::Lang) -> Vec<acd::engine::RoutingStep> {
+        self.queue_options
+            .get(queue)
+            .into_iter()
+            .flat_map(|options| &options.steps)
+            .filter(|(only, _)| only.is_none_or(|only| only == lang))
+            .map(|(_, step)| step.clone())
+            .collect()
     }
 
     fn is_open(&self) -> bool {

@@ -11,10 +11,91 @@
 //! note on the case. An agent who does not answer (or hangs up while the citizen rings) loses
 //! the reservation, not the citizen's attempt: the ACD offers the callback to the next agent.
 
-use super::{CallbackRt, Leg, LegId, LegRole, LegState, MediaCommand, Phase, PlayItem, Switch};
-use crate::event::{CallId, Event, LegKind, Outcome};
+use super::{
+    Call, CallbackRt, Leg, LegId, LegRole, LegState, MediaCommand, Phase, PlayItem, Switch,
+};
+use crate::event::{CallId, Event, LegKind, Outcome, ScheduledCallback};
 
 impl Switch {
+    /// Books a callback for later: the call holds no leg and joins `request.queue` at its time.
+    /// Refused (`Err`, with why) when outbound calls are off, the number may not be dialled or
+    /// the queue is unknown.
+    pub(super) fn book_callback(&mut self, request: ScheduledCallback) -> Result<CallId, String> {
+        let allowed = self.outbound.as_ref().map(|outbound| {
+            outbound
+                .allow
+                .iter()
+                .any(|pattern| pattern.matches(&request.number))
+        });
+        match allowed {
+            None => return Err("no outbound gateway is configured".to_owned()),
+            Some(false) => return Err("the number is not on the outbound allow-list".to_owned()),
+            Some(true) => {}
+        }
+        let queue = self
+            .queues
+            .iter()
+            .position(|name| *name == request.queue)
+            .ok_or_else(|| format!("no queue named {}", request.queue))?;
+        let id = CallId(self.next_id());
+        let at = u64::try_from(request.at_unix_ms.saturating_sub(self.epoch_unix_ms))
+            .unwrap_or(0)
+            .max(self.now);
+        let steps: Vec<acd::engine::RoutingStep> = self.steps_for(queue, request.lang);
+        let span = tracing::info_span!("call", call.id = %id);
+        span.in_scope(|| tracing::info!(case.id = request.case, due_in_ms = at - self.now, "callback booked"));
+        let mut session = ivr::Session::new(std::sync::Arc::clone(&self.flow), request.lang);
+        // The session is never started: it only carries the language.
+        let _ = session.poll_output();
+        self.calls.insert(
+            id,
+            Call {
+                id,
+                span,
+                // No leg yet: the citizen's leg replaces this id once they answer.
+                caller_leg: LegId(0),
+                caller: Some(request.number.clone()),
+                session,
+                ivr_timer: None,
+                phase: Phase::CallbackHeld,
+                queue: Some(queue),
+                queued_at: Some(at),
+                wait_ms: 0,
+                in_acd: true,
+                offers: std::collections::BTreeMap::new(),
+                agent: None,
+                started_at: self.now,
+                answered_at: None,
+                bridged_at: None,
+                record_until: None,
+                outcome: Some(Outcome::Callback),
+                next_token: 1,
+                ivr_playback: None,
+                confirm_token: None,
+                callback: Some(CallbackRt {
+                    number: request.number,
+                    codec: sip_proto::sdp::Codec::Pcma,
+                    agent: None,
+                    citizen_leg: None,
+                    dial_until: None,
+                    attempts: 0,
+                }),
+                steps: steps.clone(),
+                case: Some(request.case),
+            },
+        );
+        self.acd_inputs
+            .push_back(acd::engine::Input::ScheduleCallback {
+                call: acd::ids::CallId(id.0),
+                queue: acd::ids::QueueId(queue as u32),
+                at: acd::ids::Millis(at),
+                priority: 0,
+                steps,
+                preferred: None,
+            });
+        Ok(id)
+    }
+
     /// The caller pressed the queue's callback key.
     pub(super) fn callback_key_pressed(&mut self, call_id: CallId) {
         let Some(call) = self.calls.get(&call_id) else {
@@ -265,6 +346,7 @@ impl Switch {
             .as_ref()
             .map_or(0, |callback| callback.attempts)
             + 1;
+        let case = call.case;
         call.span
             .in_scope(|| tracing::info!(agent, "callback connected"));
         call.callback = None;
@@ -300,6 +382,7 @@ impl Switch {
         });
         self.emit(Event::CallbackFinished {
             call: call_id,
+            case,
             connected: true,
             attempts,
         });
@@ -411,8 +494,10 @@ impl Switch {
             .in_scope(|| tracing::info!(attempts, "callback given up"));
         // The engine has already forgotten the call.
         call.in_acd = false;
+        let case = call.case;
         self.emit(Event::CallbackFinished {
             call: call_id,
+            case,
             connected: false,
             attempts,
         });

@@ -527,9 +527,12 @@ fn event_line(event: &Event) -> String {
         }
         Event::CallbackFinished {
             call,
+            case,
             connected,
             attempts,
-        } => format!("callback-finished {call} connected={connected} attempts={attempts}"),
+        } => format!(
+            "callback-finished {call} case={case:?} connected={connected} attempts={attempts}"
+        ),
         Event::IvrPath { call, steps } => format!("ivr-path {call} steps={}", steps.len()),
         Event::AcdLog { events, .. } => format!("acd-log {}", events.len()),
     }
@@ -1099,7 +1102,7 @@ fn a_caller_keeps_their_place_and_is_called_back_agent_first() {
             021.000   media bridge l4 l3
             021.000   event answered c1 Caller
             021.000   event answered c1 Agent { agent: "agent1" }
-            021.000   event callback-finished c1 connected=true attempts=1
+            021.000   event callback-finished c1 case=None connected=true attempts=1
             021.000   event agent agent1 on_call registered=true
             021.000   event queue social_services waiting=0 idle=0 staffed=1
             051.000 127.0.0.1:5071 <- BYE sip:civicline@127.0.0.1:5060
@@ -1184,7 +1187,7 @@ fn an_unreachable_citizen_is_tried_again_then_given_up() {
             090.000   event ended c4 Agent { agent: "agent2" } unreachable queue=social_services agent=agent2 wait=0 talk=30000
             090.000   -> 127.0.0.1:5090 CANCEL sip:+359888123456@127.0.0.1:5090;user=phone
             090.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
-            090.000   event callback-finished c4 connected=false attempts=2
+            090.000   event callback-finished c4 case=None connected=false attempts=2
             090.000   event ended c4 Caller unreachable queue=social_services agent=- wait=90000 talk=0
             090.000 127.0.0.1:5090 <- 200 OK (CANCEL)
             090.000 127.0.0.1:5090 <- 487 Request Terminated (INVITE)
@@ -1316,4 +1319,52 @@ fn queue_limits_send_callers_to_the_ivr_or_offer_a_callback() {
             060.000   media play l2 t7 [bg/position_1 holdmusic]
         "#]],
     );
+}
+
+#[test]
+fn a_booked_callback_is_placed_when_due() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.trace.clear();
+    let booking = |number: &str, queue: &str, in_ms: i64| crate::event::ScheduledCallback {
+        case: 42,
+        number: number.to_owned(),
+        queue: queue.to_owned(),
+        at_unix_ms: MONDAY_10AM + in_ms,
+        lang: ivr::Lang::Bg,
+    };
+    let refused: Vec<String> = [
+        booking("0900123456", "general", 0),
+        booking("0888123456", "no_such_queue", 0),
+    ]
+    .into_iter()
+    .map(|request| h.switch.schedule_callback(h.now, request).unwrap_err())
+    .collect();
+    expect![[r#"["the number is not on the outbound allow-list", "no queue named no_such_queue"]"#]]
+        .assert_eq(&format!("{refused:?}"));
+    let call = h
+        .switch
+        .schedule_callback(h.now, booking("0888123456", "general", 60_000))
+        .unwrap();
+    h.drain();
+    h.advance(59_000);
+    assert!(
+        !h.trace.contains("INVITE sip:agent1"),
+        "rung before it was due"
+    );
+    h.advance(1_000);
+    h.agent_replies(AGENT1, 200);
+    h.agent_replies(GATEWAY, 200);
+    check(
+        &h,
+        &["INVITE", "event callback"],
+        expect![[r#"
+            060.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            060.000 127.0.0.1:5071 <- 200 OK (INVITE)
+            060.000   -> 127.0.0.1:5090 INVITE sip:0888123456@127.0.0.1:5090;user=phone
+            060.000 127.0.0.1:5090 <- 200 OK (INVITE)
+            060.000   event callback-finished c1 case=Some(42) connected=true attempts=1
+        "#]],
+    );
+    assert!(h.trace.contains(&format!("callback-finished {call} case=Some(42)")));
 }
