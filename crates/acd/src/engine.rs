@@ -510,6 +510,9 @@ struct Call {
     step_deadline: Option<Millis>,
     preferred: Option<(AgentId, Millis)>,
     max_wait_at: Option<Millis>,
+    /// The wait limit fell during a ring and waits for that ring to end (once only, so an
+    /// agent re-offered the call cannot keep the caller past the limit for ever).
+    max_wait_deferred: bool,
     state: CallState,
     /// Attempts so far; `Some` for callback entries (the caller is not on the line).
     callback: Option<u32>,
@@ -1209,6 +1212,7 @@ impl Engine {
             step_deadline: None,
             preferred: None,
             max_wait_at: None,
+            max_wait_deferred: false,
             state: if is_callback { CallState::Scheduled { at } } else { CallState::Waiting },
             callback: is_callback.then_some(0),
             last_announced: at,
@@ -1712,6 +1716,17 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else { return };
         call.max_wait_at = None;
         if call.callback.is_some() || !matches!(call.state, CallState::Waiting | CallState::Ringing { .. }) {
+            return;
+        }
+        // An agent's phone is ringing for this caller: let that ring run its course rather
+        // than pull the caller away from an answer about to come; the limit applies after it.
+        if let CallState::Ringing { until, .. } = call.state
+            && !call.max_wait_deferred
+        {
+            let at = until.plus(Millis(1));
+            call.max_wait_at = Some(at);
+            call.max_wait_deferred = true;
+            self.arm(at, Timer::MaxWait(id));
             return;
         }
         let queue = call.queue;

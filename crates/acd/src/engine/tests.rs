@@ -1009,3 +1009,57 @@ queue q1
         "#]],
     );
 }
+
+#[test]
+fn the_wait_limit_lets_a_ringing_offer_finish() {
+    // c1 reaches its 30 s limit while a1's phone rings (offered at 25, rings until 40): the
+    // caller is not pulled away, and a1 answers at 35. c2's limit (66) falls during a1's second
+    // unanswered ring (65 to 80) and waits for it; a1 is offered c2 again at once at 80, but a
+    // limit is deferred only once: c2 overflows just after 80.
+    check(
+        r#"
+queue q1 ring=15 missed-delay=0 max-wait=30:voicemail
+0 login a1 q1
+0 busy a1
+1 arrive c1 q1
+25 free a1
+35 answer c1 a1
+36 arrive c2 q1
+50 end c1
+90 tick
+"#,
+        expect![[r#"
+            0 login a1 q1
+              a1: available idle
+            0 busy a1
+              a1: available other-call
+            1 arrive c1 q1
+            25 free a1
+              a1: available idle
+              offer c1 -> a1
+              a1: available offered(c1)
+            35 answer c1 a1
+              a1: available talking(c1)
+            36 arrive c2 q1
+            50 end c1
+              a1: available idle
+              offer c2 -> a1
+              a1: available offered(c2)
+            65 timeout
+              cancel-offer c2 -> a1
+              a1: available idle
+              offer c2 -> a1
+              a1: available offered(c2)
+            80 timeout
+              cancel-offer c2 -> a1
+              a1: available idle
+              offer c2 -> a1
+              a1: available offered(c2)
+            80.001 timeout
+              cancel-offer c2 -> a1
+              a1: available idle
+              overflow c2 -> voicemail
+            90 tick
+        "#]],
+    );
+}
