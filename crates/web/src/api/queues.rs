@@ -27,6 +27,9 @@ use crate::{AppState, Error};
 
 /// The statistics interval: 15 minutes.
 const INTERVAL_MS: u64 = 15 * 60 * 1000;
+/// How far before a range's start `/queues/stats` reads, for agents' states at the start.
+const LOOKBACK_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// The longest range `/queues/stats` computes at once.
 const MAX_RANGE_DAYS: i64 = 31;
 /// Log entries read per query.
@@ -336,10 +339,16 @@ pub(crate) async fn stats(
         service_level_target: Millis::from_secs(target_seconds),
         short_abandon: Millis::ZERO,
     });
+    // Agents' states carry over the range's start (an agent logged in before midnight is
+    // available after it): read from the start of the switch run live at `from`, at most a
+    // day back. Intervals before `from` are computed too, and dropped below.
+    let run_start = run_maps.keys().copied().filter(|started| *started <= from).max();
+    let read_from = run_start.unwrap_or(from).max(from - LOOKBACK_MS);
     let mut after_id = 0;
     let mut undecodable = 0u64;
     loop {
-        let filter = store::acd_log::AcdLogFilter { from, to, kind: Some("fact".into()), after_id, limit: PAGE };
+        let filter =
+            store::acd_log::AcdLogFilter { from: read_from, to, kind: Some("fact".into()), after_id, limit: PAGE };
         let page = state.store.acd_events(&filter).await?;
         for row in &page {
             let Ok(mut kind) = acd::codec::decode(&row.body) else {

@@ -354,3 +354,44 @@ async fn erlang_c_for_any_staff() {
     let (status, _) = get(&state, "/api/v1/staffing/erlang-c?aht_seconds=144", Some(&agent)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn occupancy_counts_agents_who_logged_in_before_the_range() {
+    let state = crate::tests::test_state().await;
+    // A run that starts on Monday 23:00: a0 logs in at once and is idle until Tuesday 00:10,
+    // then talks for 5 minutes. Tuesday's first interval has 10 idle minutes and 5 on a call.
+    let run = BASE + 23 * HOUR;
+    state
+        .store
+        .record_acd_run(&store::acd_log::AcdRun { started_at: run, queues: r#"["general"]"#.into() })
+        .await
+        .unwrap();
+    let minute = 60_000;
+    let rows = [
+        (0, "fact members a0 q0"),
+        (0, "fact agent a0 available idle -"),
+        (70 * minute, "fact queued c1 q0 0"),
+        (70 * minute, "fact answered c1 q0 a0 0"),
+        (70 * minute, "fact agent a0 available talking:c1 q0"),
+        (75 * minute, "fact completed c1 q0 a0 300000"),
+        (75 * minute, "fact agent a0 loggedout idle -"),
+    ];
+    let entries: Vec<store::acd_log::NewAcdEvent> = rows
+        .iter()
+        .map(|(offset, body)| store::acd_log::NewAcdEvent {
+            run_started_at: run,
+            at: run + offset,
+            kind: "fact".into(),
+            queue: None,
+            body: (*body).to_owned(),
+        })
+        .collect();
+    state.store.insert_acd_events(&entries).await.unwrap();
+    let admin = login(&state, "admin").await;
+    let (status, body) = get(&state, "/api/v1/queues/stats?from=2025-03-04", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = &body["queues"][0]["intervals"][0];
+    assert_eq!(first["start"], json!(BASE + 24 * HOUR), "{body}");
+    // 5 minutes on the call out of 15 staffed: not 5 out of 5, as when the login went unseen.
+    assert_eq!(first["occupancy"], json!(0.3333), "{body}");
+}
