@@ -48,6 +48,13 @@ pub async fn start(
     let http_addr = listener.local_addr().context("read listener address")?;
     let state = web::AppState::new(store.clone(), config.web);
     let app = web::router(state.clone());
+    // Wallboard event streams never end on their own: end them, or the graceful shutdown waits.
+    let live = state.live.clone();
+    let closing = shutdown.clone();
+    tokio::spawn(async move {
+        closing.cancelled().await;
+        live.close();
+    });
     // The notification worker: stops with the same token, awaited after the HTTP server.
     let notifier = tokio::spawn(notify::run(store.clone(), config.notify, shutdown.clone()));
     // The phone switch: stops with the same token, awaited after the HTTP server.

@@ -341,8 +341,14 @@ fn queue_paths() -> Value {
         query_param("target_seconds", json!({"type": "number", "minimum": 0}), "service-level threshold T, default 20"),
         query_param("target_sl", json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100}), "service-level goal in percent, default 80"),
     ]);
+    let mut events = op("The live figures pushed to wallboards as Server-Sent Events", None, (200, "QueueLive"), &[401]);
+    events["description"] = json!(
+        "text/event-stream: an event `live` whose data is the QueueLive object, at once, after every change (at most every 250 ms) and at least every 5 s; comments keep the connection alive; the stream ends when the server shuts down."
+    );
+    events["responses"]["200"]["content"] = json!({"text/event-stream": {"schema": {"type": "string"}}});
     json!({
         "/queues/live": {"get": live},
+        "/queues/live/events": {"get": events},
         "/queues/stats": {"get": stats},
         "/staffing/erlang-c": {"get": erlang}
     })

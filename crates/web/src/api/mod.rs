@@ -39,6 +39,7 @@ pub(crate) fn routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppSta
         ("/citizens", get(cases::citizens_by_phone)),
         ("/calls", get(calls::list)),
         ("/queues/live", get(queues::live)),
+        ("/queues/live/events", get(queues::live_events)),
         ("/queues/stats", get(queues::stats)),
         ("/staffing/erlang-c", get(queues::erlang_c)),
         ("/institutions", get(admin::list_institutions).post(admin::create_institution)),

@@ -1,7 +1,8 @@
 //! Queue statistics, live and historical, and Erlang C staffing:
 //!
 //! - `GET /queues/live`: callers waiting and the longest wait per queue, agents by state, from
-//!   [`LiveState`], which the server keeps from the phone switch's events (any staff).
+//!   [`LiveState`], which the server keeps from the phone switch's events (any staff);
+//!   `GET /queues/live/events` pushes the same figures to wallboards as Server-Sent Events.
 //! - `GET /queues/stats`: KPIs per queue per 15-minute interval, computed by `acd::stats` from
 //!   the ACD event log in the store (supervisors and administrators).
 //! - `GET /staffing/erlang-c`: the Erlang C prediction and the agents needed (any staff).
@@ -11,6 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use acd::event::Event;
 use acd::ids::{Millis, QueueId};
@@ -18,6 +20,7 @@ use acd::stats::{IntervalStats, StatsBuilder, StatsConfig};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use calendar::{Date, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -36,11 +39,25 @@ const MAX_RANGE_DAYS: i64 = 31;
 const PAGE: i64 = 10_000;
 
 /// Live queue and agent figures, kept by the server from the switch's events and read by the
-/// wallboard endpoint and `/metrics`. Cheap to update; one short lock per event.
-#[derive(Debug, Default)]
+/// wallboard endpoints and `/metrics`. Cheap to update; one short lock per event, and a bump
+/// of a version number that wakes the wallboards' event streams.
+#[derive(Debug)]
 pub struct LiveState {
     inner: Mutex<Live>,
+    /// The figures' version; `u64::MAX` once the server shuts down (streams end).
+    changes: tokio::sync::watch::Sender<u64>,
 }
+
+impl Default for LiveState {
+    fn default() -> LiveState {
+        LiveState { inner: Mutex::default(), changes: tokio::sync::watch::channel(0).0 }
+    }
+}
+
+/// The most often a wallboard stream sends figures: bursts of switch events coalesce.
+const STREAM_COALESCE: Duration = Duration::from_millis(250);
+/// A wallboard stream sends figures at least this often (waits grow without events).
+const STREAM_REFRESH: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default, Clone)]
 struct Live {
@@ -85,9 +102,24 @@ impl LiveState {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn changed(&self) {
+        // `u64::MAX` means closed and stays so.
+        self.changes.send_modify(|version| {
+            if *version != u64::MAX {
+                *version = version.wrapping_add(1) % u64::MAX;
+            }
+        });
+    }
+
+    /// Ends every wallboard stream (the server is shutting down).
+    pub fn close(&self) {
+        self.changes.send_replace(u64::MAX);
+    }
+
     /// A queue's figures as the switch reports them. When nobody waits, any entry still
     /// remembered is stale and dropped.
     pub fn set_queue(&self, queue: &str, waiting: usize, idle_agents: usize, staffed: u32) {
+        let _changed = Changed(self);
         let mut live = self.lock();
         let state = live.queues.entry(queue.to_owned()).or_default();
         state.waiting = waiting;
@@ -100,16 +132,19 @@ impl LiveState {
 
     /// An agent's state (`available`, `on_call`, ...).
     pub fn set_agent(&self, agent: &str, state: &str) {
+        let _changed = Changed(self);
         self.lock().agents.insert(agent.to_owned(), state.to_owned());
     }
 
     /// A call took a place in a queue at `since` (Unix milliseconds).
     pub fn queued(&self, queue: &str, call: u64, since: i64) {
+        let _changed = Changed(self);
         self.lock().queues.entry(queue.to_owned()).or_default().entries.insert(call, since);
     }
 
     /// A call left a queue; `outcome` is counted. A callback request keeps the place.
     pub fn left(&self, queue: &str, call: u64, outcome: Option<QueueOutcome>) {
+        let _changed = Changed(self);
         let mut live = self.lock();
         if outcome != Some(QueueOutcome::Callback)
             && let Some(state) = live.queues.get_mut(queue)
@@ -149,6 +184,15 @@ impl LiveState {
     }
 }
 
+/// Bumps the version when an update is done (after its lock is released).
+struct Changed<'a>(&'a LiveState);
+
+impl Drop for Changed<'_> {
+    fn drop(&mut self) {
+        self.0.changed();
+    }
+}
+
 /// `GET /queues/live`.
 #[derive(Debug, Serialize)]
 pub struct LiveView {
@@ -179,6 +223,30 @@ struct LiveAgentDto {
 
 pub(crate) async fn live(State(state): State<AppState>, Auth(_staff): Auth) -> Json<LiveView> {
     Json(state.live.view(store::now()))
+}
+
+/// `GET /queues/live/events`: the wallboard's stream (Server-Sent Events). A `live` event with
+/// the figures of `/queues/live` at once, again after every change (bursts coalesce to one
+/// event per 250 ms) and at least every 5 s; the stream ends when the server shuts down.
+pub(crate) async fn live_events(
+    State(state): State<AppState>,
+    Auth(_staff): Auth,
+) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
+    let changes = state.live.changes.subscribe();
+    let stream = futures_util::stream::unfold((state, changes, true), |(state, mut changes, first)| async move {
+        if !first {
+            // Either a change or the refresh interval; then let a burst settle.
+            let _ = tokio::time::timeout(STREAM_REFRESH, changes.changed()).await;
+            tokio::time::sleep(STREAM_COALESCE).await;
+        }
+        if *changes.borrow_and_update() == u64::MAX {
+            return None;
+        }
+        let view = state.live.view(store::now());
+        let event = SseEvent::default().event("live").json_data(&view).unwrap_or_else(|_| SseEvent::default());
+        Some((Ok(event), (state, changes, false)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 #[derive(Deserialize)]

@@ -395,3 +395,43 @@ async fn occupancy_counts_agents_who_logged_in_before_the_range() {
     // 5 minutes on the call out of 15 staffed: not 5 out of 5, as when the login went unseen.
     assert_eq!(first["occupancy"], json!(0.3333), "{body}");
 }
+
+/// The next data frame of an event stream, as text.
+async fn next_frame(body: &mut Body) -> Option<String> {
+    loop {
+        let frame = body.frame().await?.unwrap();
+        if let Ok(data) = frame.into_data() {
+            return Some(String::from_utf8_lossy(&data).into_owned());
+        }
+    }
+}
+
+#[tokio::test]
+async fn wallboards_get_the_live_figures_pushed_until_shutdown() {
+    let state = crate::tests::test_state().await;
+    assert_eq!(get_text(&state, "/api/v1/queues/live/events", None).await.0, StatusCode::UNAUTHORIZED);
+    let agent = login(&state, "agent").await;
+    let request = Request::builder()
+        .uri("/api/v1/queues/live/events")
+        .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut body = response.into_body();
+    // The figures at once, then again after a change.
+    let first = next_frame(&mut body).await.unwrap();
+    assert!(first.starts_with("event: live\ndata: {"), "{first}");
+    assert!(first.contains(r#""queues":[]"#), "{first}");
+    state.live.set_queue("general", 2, 0, 1);
+    state.live.set_agent("agent1", "on_call");
+    let second = tokio::time::timeout(std::time::Duration::from_secs(3), next_frame(&mut body)).await.unwrap().unwrap();
+    let data: Value = serde_json::from_str(second.trim_start_matches("event: live\ndata: ").trim()).unwrap();
+    assert_eq!(data["queues"][0]["waiting"], 2, "{second}");
+    assert_eq!(data["agents"][0]["state"], "on_call", "{second}");
+    // Shutting down ends the stream.
+    state.live.close();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(7), next_frame(&mut body)).await.unwrap();
+    assert_eq!(end, None);
+}
