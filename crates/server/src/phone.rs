@@ -102,6 +102,9 @@ pub struct QueueSection {
     /// `wait` (callers wait while nobody is logged in) or `ivr` (they go to the IVR's overflow).
     #[serde(default = "default_when_no_agents")]
     pub when_no_agents: String,
+    /// How long a returning caller waits for the agent who answered them last (0: no wait).
+    #[serde(default)]
+    pub preferred_agent_s: u64,
     #[serde(default)]
     pub steps: Vec<StepSection>,
 }
@@ -169,6 +172,9 @@ impl Default for TelephonySection {
                 callback_key: None,
                 max_waiting: 0,
                 when_no_agents: default_when_no_agents(),
+                // Continuity of care: a returning caller to the psychologists waits 20 s for the
+                // one who answered them last.
+                preferred_agent_s: if name == "psychological_support" { 20 } else { 0 },
                 // As in civicline.example.toml: English speakers wait 30 s for agent3 or agent4.
                 steps: if name == "general" {
                     vec![StepSection {
@@ -286,6 +292,7 @@ pub fn validate(
             callback_key,
             max_waiting,
             when_no_agents,
+            preferred_agent_s,
             steps,
         } = queue.clone();
         let strategy = match strategy.as_str() {
@@ -363,6 +370,7 @@ pub fn validate(
             callback_key,
             max_waiting: (max_waiting > 0).then_some(max_waiting),
             leave_when_empty,
+            preferred_agent_wait: (preferred_agent_s > 0).then(|| Duration::from_secs(preferred_agent_s.min(300))),
             steps: step_configs,
         });
     }

@@ -90,6 +90,9 @@ pub struct QueueConfig {
     /// Callers go to the IVR's `on_overflow` node, instead of waiting, while no agent of the
     /// queue is logged in (Asterisk's `joinempty`/`leavewhenempty`).
     pub leave_when_empty: bool,
+    /// A returning caller (answered by an agent in the last week) waits this long for that
+    /// agent before anyone else is offered the call; `None`: no preference.
+    pub preferred_agent_wait: Option<Duration>,
     /// Skill requirements, tried in order; after the last one expires any member qualifies.
     pub steps: Vec<StepConfig>,
 }

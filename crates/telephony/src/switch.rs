@@ -201,6 +201,10 @@ impl std::error::Error for SetupError {}
 
 /// How often the ACD is reconciled against the switch's own call and registration tables.
 const RECONCILE_EVERY: u64 = 15_000;
+/// How long the switch remembers which agent last answered a caller (returning callers).
+const REMEMBER_AGENT_MS: u64 = 7 * 24 * 60 * 60 * 1000;
+/// The most callers remembered; the oldest are forgotten first.
+const REMEMBER_AGENT_MAX: usize = 100_000;
 /// How long a cancelled agent leg may wait for its final response before it is forgotten.
 const CANCEL_GUARD: u64 = 32_000;
 /// Extra time after a voicemail's limit before recording is stopped (the beep).
@@ -329,6 +333,7 @@ struct Leg {
 #[derive(Debug)]
 struct QueueOptions {
     callback_key: Option<char>,
+    preferred_agent_wait: Option<u64>,
     ring_timeout: u64,
     steps: Vec<(Option<ivr::Lang>, acd::engine::RoutingStep)>,
 }
@@ -382,6 +387,9 @@ pub struct Switch {
     /// Per queue: the callback key, and skill steps with the language they apply to.
     queue_options: Vec<QueueOptions>,
     outbound: Option<crate::config::Outbound>,
+    /// The agent who last answered each caller number, and when the call ended (memory only;
+    /// numbers are personal data and never logged).
+    last_agents: HashMap<String, (usize, u64)>,
     queue_states: Vec<Option<QueueState>>,
     agents: Vec<AgentRt>,
     calls: BTreeMap<CallId, Call>,
@@ -497,6 +505,7 @@ impl Switch {
             }
             queue_options.push(QueueOptions {
                 callback_key: queue.callback_key,
+                preferred_agent_wait: queue.preferred_agent_wait.map(|wait| millis(wait).0),
                 ring_timeout: millis(queue.ring_timeout).0,
                 steps,
             });
@@ -597,6 +606,7 @@ impl Switch {
             queues,
             queue_options,
             outbound: config.outbound.clone(),
+            last_agents: HashMap::new(),
             agents,
             calls: BTreeMap::new(),
             legs: BTreeMap::new(),

@@ -259,7 +259,9 @@ impl Switch {
                 };
                 tracing::info!(queue, "queued");
                 let lang = call.session.lang();
+                let caller = call.caller.clone();
                 let steps = self.steps_for(index, lang);
+                let preferred = self.preferred_agent(index, caller.as_deref());
                 let Some(call) = self.calls.get_mut(&call_id) else {
                     return;
                 };
@@ -276,7 +278,7 @@ impl Switch {
                     queue: acd::ids::QueueId(index as u32),
                     priority: 0,
                     steps,
-                    preferred: None,
+                    preferred,
                 });
                 self.media(MediaCommand::Play {
                     leg,
@@ -323,6 +325,39 @@ impl Switch {
             }
             ivr::Output::Timeout(at) => call.ivr_timer = Some(at.0),
         }
+    }
+
+    /// The agent a returning caller waits for first, if the queue asks for it.
+    fn preferred_agent(
+        &self,
+        queue: usize,
+        caller: Option<&str>,
+    ) -> Option<acd::engine::PreferredAgent> {
+        let wait = self.queue_options.get(queue)?.preferred_agent_wait?;
+        let (agent, at) = self.last_agents.get(caller?)?;
+        (self.now.saturating_sub(*at) <= super::REMEMBER_AGENT_MS).then(|| {
+            acd::engine::PreferredAgent {
+                agent: acd::ids::AgentId(*agent as u32),
+                wait: acd::ids::Millis(wait),
+            }
+        })
+    }
+
+    /// Remembers who answered `caller`, for their next call.
+    fn remember_agent(&mut self, caller: &str, agent: usize) {
+        let now = self.now;
+        if self.last_agents.len() >= super::REMEMBER_AGENT_MAX {
+            self.last_agents
+                .retain(|_, (_, at)| now.saturating_sub(*at) <= super::REMEMBER_AGENT_MS);
+            if self.last_agents.len() >= super::REMEMBER_AGENT_MAX {
+                // Still full of recent callers: forget the older half.
+                let mut times: Vec<u64> = self.last_agents.values().map(|(_, at)| *at).collect();
+                times.sort_unstable();
+                let cut = times[times.len() / 2];
+                self.last_agents.retain(|_, (_, at)| *at > cut);
+            }
+        }
+        self.last_agents.insert(caller.to_owned(), (agent, now));
     }
 
     /// The queue's skill steps that apply to a caller in `lang`.
@@ -587,6 +622,11 @@ impl Switch {
             self.forget_leg(caller_leg);
         }
         let talk_ms = call.bridged_at.map_or(0, |at| now.saturating_sub(at));
+        if let (Some(caller), Some((agent, _)), Some(_)) =
+            (&call.caller, call.agent, call.bridged_at)
+        {
+            self.remember_agent(caller, agent);
+        }
         let cdr = Cdr {
             call: call_id,
             leg: LegKind::Caller,

@@ -49,6 +49,7 @@ fn config() -> Config {
             callback_key: Some('*'),
             max_waiting: None,
             leave_when_empty: false,
+            preferred_agent_wait: Some(Duration::from_secs(20)),
             // English-speaking callers wait 30 s for an agent who speaks English.
             steps: vec![StepConfig {
                 lang: Some(ivr::Lang::En),
@@ -1367,4 +1368,40 @@ fn a_booked_callback_is_placed_when_due() {
         "#]],
     );
     assert!(h.trace.contains(&format!("callback-finished {call} case=Some(42)")));
+}
+
+#[test]
+fn a_returning_caller_waits_a_little_for_the_agent_who_answered_them() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent2", AGENT2, 600);
+    h.advance(1_000);
+    h.register("agent1", AGENT1, 600);
+    h.trace.clear();
+    // agent2 (idle longest) answers the first call, which ends at 30 s; wrap-up until 40 s.
+    let invite = h.call_in("0888000001");
+    h.prompts_done();
+    h.media(MediaEvent::Digit { leg: LegId(2), digit: '1' });
+    h.prompts_done();
+    h.agent_replies(AGENT2, 200);
+    h.advance(29_000);
+    h.caller_bye(&invite);
+    h.agent_answers_request(AGENT2, Method::Bye, 200);
+    // The same number calls again: agent1 is idle, but the call waits for agent2.
+    h.advance(1_000);
+    h.call_in("0888000001");
+    let leg = LegId(h.switch.legs.keys().map(|leg| leg.0).max().unwrap());
+    h.prompts_done();
+    h.media(MediaEvent::Digit { leg, digit: '1' });
+    h.prompts_done();
+    h.advance(10_000);
+    check(&h, &["INVITE sip:agent", "event agent agent2"], expect![[r#"
+        001.000   event agent agent2 ringing registered=true
+        001.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+        001.000   event agent agent2 on_call registered=true
+        030.000   event agent agent2 wrap_up registered=true
+        040.000   event agent agent2 available registered=true
+        040.000   event agent agent2 ringing registered=true
+        040.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+        040.500   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+    "#]]);
 }

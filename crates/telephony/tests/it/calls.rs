@@ -62,6 +62,7 @@ impl Fixture {
                 callback_key: None,
                 max_waiting: None,
                 leave_when_empty: false,
+                preferred_agent_wait: None,
                 steps: Vec::new(),
             })
             .collect::<Vec<_>>();
