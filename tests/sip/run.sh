@@ -237,6 +237,37 @@ test_no_answer() {
     fi
 }
 
+# agent_state AGENT STATE: PUT /api/v1/agents/AGENT/state as the supervisor; true on 204.
+agent_state() {
+    python3 - "$url" "$1" "$2" <<'PY'
+import json, os, sys, urllib.request
+url, agent, state = sys.argv[1:]
+request = urllib.request.Request(f"{url}/api/v1/agents/{agent}/state", method="PUT",
+    data=json.dumps({"state": state}).encode(), headers={"Content-Type": "application/json",
+    "Authorization": "Bearer " + os.environ["CIVICLINE_TOKEN"]})
+with urllib.request.urlopen(request, timeout=10) as response:
+    sys.exit(0 if response.status == 204 else 1)
+PY
+}
+
+# live_agent_is AGENT STATE: waits up to 3 s for GET /api/v1/queues/live to show the state.
+live_agent_is() {
+    python3 - "$url" "$1" "$2" <<'PY'
+import json, os, sys, time, urllib.request
+url, agent, state = sys.argv[1:]
+for _ in range(30):
+    request = urllib.request.Request(f"{url}/api/v1/queues/live",
+        headers={"Authorization": "Bearer " + os.environ["CIVICLINE_TOKEN"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        agents = {a["agent"]: a["state"] for a in json.load(response)["agents"]}
+    if agents.get(agent) == state:
+        sys.exit(0)
+    time.sleep(0.1)
+print(f"sip: {agent} is {agents.get(agent)}, not {state}", file=sys.stderr)
+sys.exit(1)
+PY
+}
+
 # 5. Skills: agent2 (no skills) has waited longest, but an English-speaking caller (key 9, then
 # 1) goes to agent4, who has the "english" skill that social_services asks of English callers.
 test_skills() {
@@ -245,6 +276,14 @@ test_skills() {
     sipp_agent agent2 agent2 agent_answer.xml 14000
     pid1=$agent_pid
     sleep 1.5
+    # A supervisor sends agent2 to training and back through the API (before agent4 logs in, so
+    # agent2 stays the longer idle); the wallboard's figures follow.
+    if ! agent_state agent2 training || ! live_agent_is agent2 training \
+        || ! agent_state agent2 available || ! live_agent_is agent2 available; then
+        fail "agent states with a reason through the API" "see above"
+    else
+        pass "agent2 set to training and back by a supervisor (PUT /agents/agent2/state): /queues/live follows"
+    fi
     sipp_agent agent4 agent4 agent_answer.xml 12500
     pid2=$agent_pid
     sleep 1

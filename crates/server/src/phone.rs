@@ -517,6 +517,7 @@ pub async fn start(
     let agent_names: Vec<String> = config.switch.agents.iter().map(|agent| agent.username.clone()).collect();
     let (queues, log_writer) = queues::QueueGlue::start(store.clone(), web.live.clone(), queue_names, &agent_names);
     let metrics = web.metrics.clone();
+    let web_state = web.clone();
     let intake = intake::Intake {
         web,
         hours: config.switch.hours.clone(),
@@ -524,6 +525,7 @@ pub async fn start(
         flow: config.switch.flow.clone(),
     };
     let running = telephony::start(config.switch, udp, tcp, shutdown).await.context("start the phone switch")?;
+    web_state.set_phone(std::sync::Arc::new(SwitchControl(running.handle.clone())));
     let media = running.handle.clone();
     metrics.add_source(Box::new(move |out| media.media_delay().write_prometheus(out)));
     let recorder = tokio::spawn(record_events(running.events, store, intake, queues, running.handle.clone()));
@@ -599,6 +601,41 @@ async fn record_events(
             | telephony::Event::CallAnswered { .. }
             | telephony::Event::IvrPath { .. } => {}
         }
+    }
+}
+
+/// The web layer's commands to the switch, over its handle.
+struct SwitchControl(telephony::Handle);
+
+impl web::PhoneControl for SwitchControl {
+    fn set_agent_state<'a>(
+        &'a self,
+        agent: &'a str,
+        state: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = web::StateChange> + Send + 'a>> {
+        Box::pin(async move {
+            let pause = match state {
+                "available" => None,
+                other => match telephony::PauseCode::parse(other) {
+                    Some(code) => Some(code),
+                    None => {
+                        let known: Vec<&str> = std::iter::once("available")
+                            .chain(telephony::PauseCode::ALL.iter().map(|code| code.as_str()))
+                            .collect();
+                        return web::StateChange::UnknownState(known.join(", "));
+                    }
+                },
+            };
+            if self.0.set_agent_paused(agent, pause).await {
+                web::StateChange::Done
+            } else {
+                web::StateChange::UnknownAgent
+            }
+        })
+    }
+
+    fn set_flag(&self, name: &str, on: bool) {
+        self.0.set_flag(name, on);
     }
 }
 

@@ -112,8 +112,57 @@ pub enum Presence {
     WrapUp,
     /// Resting after a missed call.
     Missed,
-    /// Paused (a break) by the agent or a supervisor.
+    /// Set away by the switch after too many missed calls in a row.
+    Away,
+    /// Not taking calls, for a reason given by the agent or a supervisor.
+    Paused(PauseCode),
+}
+
+/// Why an agent is not taking calls (the ACD's reason codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseCode {
+    /// A break.
     Break,
+    /// Training.
+    Training,
+    /// Administrative work (case follow-up, e-mail).
+    AdminWork,
+}
+
+impl PauseCode {
+    /// Every code, for validation messages.
+    pub const ALL: [PauseCode; 3] = [PauseCode::Break, PauseCode::Training, PauseCode::AdminWork];
+
+    /// The wallboard and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseCode::Break => "break",
+            PauseCode::Training => "training",
+            PauseCode::AdminWork => "admin_work",
+        }
+    }
+
+    /// The code of a spelling from [`PauseCode::as_str`].
+    pub fn parse(text: &str) -> Option<PauseCode> {
+        PauseCode::ALL.into_iter().find(|code| code.as_str() == text)
+    }
+
+    /// The ACD's reason code.
+    pub(crate) fn acd_code(self) -> u16 {
+        match self {
+            PauseCode::Break => 1,
+            PauseCode::Training => 2,
+            PauseCode::AdminWork => 3,
+        }
+    }
+
+    pub(crate) fn from_acd_code(code: u16) -> PauseCode {
+        match code {
+            2 => PauseCode::Training,
+            3 => PauseCode::AdminWork,
+            _ => PauseCode::Break,
+        }
+    }
 }
 
 impl Presence {
@@ -126,7 +175,8 @@ impl Presence {
             Presence::OnCall => "on_call",
             Presence::WrapUp => "wrap_up",
             Presence::Missed => "missed",
-            Presence::Break => "break",
+            Presence::Away => "away",
+            Presence::Paused(code) => code.as_str(),
         }
     }
 }

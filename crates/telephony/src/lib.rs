@@ -30,7 +30,7 @@ pub mod switch;
 
 pub use config::{AgentConfig, Cidr, Config, PortRange, QueueConfig, QueueOverflow};
 pub use event::{
-    AgentState, CallId, CallView, Cdr, Event, LegKind, Outcome, Presence, QueueState,
+    AgentState, CallId, CallView, Cdr, Event, LegKind, Outcome, PauseCode, Presence, QueueState,
     ScheduledCallback, Snapshot,
 };
 

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortRange};
-use crate::event::{CallId, Event, ScheduledCallback, Snapshot};
+use crate::event::{CallId, Event, PauseCode, ScheduledCallback, Snapshot};
 use crate::media::{MediaPlane, Prompts};
 use crate::switch::{LegId, MediaCommand, MediaEvent, Output, Params, Switch};
 
@@ -37,7 +37,7 @@ enum Command {
     },
     SetAgentPaused {
         agent: String,
-        paused: bool,
+        pause: Option<PauseCode>,
         reply: oneshot::Sender<bool>,
     },
     Snapshot {
@@ -66,13 +66,13 @@ impl Handle {
         });
     }
 
-    /// Puts an agent on a break (`true`) or back (`false`); false when the agent is unknown or
-    /// the switch has stopped.
-    pub async fn set_agent_paused(&self, agent: &str, paused: bool) -> bool {
+    /// Pauses an agent for a reason (a break, training, admin work) or makes them available
+    /// again (`None`); false when the agent is unknown or the switch has stopped.
+    pub async fn set_agent_paused(&self, agent: &str, pause: Option<PauseCode>) -> bool {
         let (reply, answer) = oneshot::channel();
         let command = Command::SetAgentPaused {
             agent: agent.to_owned(),
-            paused,
+            pause,
             reply,
         };
         if self.commands.send(command).is_err() {
@@ -327,10 +327,10 @@ impl Shell {
                 }
                 Input::Command(Command::SetAgentPaused {
                     agent,
-                    paused,
+                    pause,
                     reply,
                 }) => {
-                    let known = self.switch.set_agent_paused(now, &agent, paused);
+                    let known = self.switch.set_agent_paused(now, &agent, pause);
                     let _ = reply.send(known);
                 }
                 Input::Command(Command::Snapshot { reply }) => {

@@ -39,8 +39,8 @@ use sip_proto::uri::Uri;
 
 use crate::config::{Config, QueueOverflow};
 use crate::event::{
-    AgentState, CallId, CallView, Event, Outcome, Presence, QueueState, ScheduledCallback,
-    Snapshot,
+    AgentState, CallId, CallView, Event, Outcome, PauseCode, Presence, QueueState,
+    ScheduledCallback, Snapshot,
 };
 
 /// A media leg: one RTP socket and what plays, records or relays on it.
@@ -777,20 +777,20 @@ impl Switch {
         booked
     }
 
-    /// Puts an agent on a break or back. Returns false for an unknown agent.
-    pub fn set_agent_paused(&mut self, now: u64, username: &str, paused: bool) -> bool {
+    /// Pauses an agent for a reason, or makes them available again (`None`). Returns false for
+    /// an unknown agent.
+    pub fn set_agent_paused(&mut self, now: u64, username: &str, pause: Option<PauseCode>) -> bool {
         self.advance(now);
         let Some(index) = self.agent_index(username) else {
             return false;
         };
         let agent = acd::ids::AgentId(index as u32);
-        let input = if paused {
-            acd::engine::Input::AgentPause {
+        let input = match pause {
+            Some(code) => acd::engine::Input::AgentPause {
                 agent,
-                reason: acd::engine::PauseReason::Code(1),
-            }
-        } else {
-            acd::engine::Input::AgentUnpause { agent }
+                reason: acd::engine::PauseReason::Code(code.acd_code()),
+            },
+            None => acd::engine::Input::AgentUnpause { agent },
         };
         self.acd_inputs.push_back(input);
         self.settle();
@@ -1040,7 +1040,10 @@ fn presence(status: &acd::engine::AgentStatus, routing: &acd::engine::RoutingSta
         (_, RoutingState::Talking { .. } | RoutingState::OtherCall) => Presence::OnCall,
         (_, RoutingState::WrapUp { .. }) => Presence::WrapUp,
         (AgentStatus::LoggedOut, _) => Presence::LoggedOut,
-        (AgentStatus::Paused { .. }, _) => Presence::Break,
+        (AgentStatus::Paused { reason }, _) => match reason {
+            acd::engine::PauseReason::Missed => Presence::Away,
+            acd::engine::PauseReason::Code(code) => Presence::Paused(PauseCode::from_acd_code(*code)),
+        },
         (AgentStatus::Available, RoutingState::Missed { .. }) => Presence::Missed,
         (AgentStatus::Available, RoutingState::Idle) => Presence::Available,
     }

@@ -31,6 +31,8 @@ pub enum Error {
     TooLarge,
     /// The attachment's content is not an allowed type.
     UnsupportedMedia,
+    /// A part of the system this needs is not running (the phone switch is off).
+    Unavailable,
     /// Anything else; the cause is logged, not shown.
     Internal(String),
 }
@@ -55,6 +57,7 @@ impl Error {
             Error::Rule(_) => "rule_violation",
             Error::TooLarge => "too_large",
             Error::UnsupportedMedia => "unsupported_media_type",
+            Error::Unavailable => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -69,6 +72,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +88,7 @@ impl Error {
             Error::Invalid { field, message } => format!("{field}: {message}"),
             Error::TooLarge => "the body is too large".into(),
             Error::UnsupportedMedia => "this type of file is not accepted".into(),
+            Error::Unavailable => "the phone switch is not running".into(),
             Error::Internal(_) => "internal error; it has been logged".into(),
         }
     }

@@ -24,6 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 
+pub use api::phone::{PhoneControl, StateChange};
 pub use api::queues::{LiveState, QueueOutcome};
 pub use auth::hash_password;
 pub use error::Error;
@@ -55,11 +56,28 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Live queue and agent figures, updated by the server from the phone switch's events.
     pub live: Arc<LiveState>,
+    /// Commands to the phone switch, installed by the server once it runs.
+    phone: Arc<std::sync::OnceLock<Arc<dyn PhoneControl>>>,
 }
 
 impl AppState {
     pub fn new(store: store::Store, config: Config) -> AppState {
-        AppState { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()), live: Arc::new(LiveState::default()) }
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            live: Arc::new(LiveState::default()),
+            phone: Arc::default(),
+        }
+    }
+
+    /// Installs the phone switch's commands (once; a second call is ignored).
+    pub fn set_phone(&self, control: Arc<dyn PhoneControl>) {
+        let _ = self.phone.set(control);
+    }
+
+    fn phone(&self) -> Option<&Arc<dyn PhoneControl>> {
+        self.phone.get()
     }
 }
 

@@ -20,6 +20,7 @@ fn error_responses(codes: &[u16]) -> Value {
             413 => "body too large",
             415 => "file type not accepted",
             422 => "a field is invalid or a workflow rule forbids the change",
+            503 => "the phone switch is not running",
             _ => "error",
         };
         responses.insert(
@@ -195,7 +196,7 @@ fn schemas() -> Value {
         "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "bad_request", "invalid_field", "conflict", "rule_violation", "too_large", "unsupported_media_type", "internal"]},
+                "code": {"type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "bad_request", "invalid_field", "conflict", "rule_violation", "too_large", "unsupported_media_type", "unavailable", "internal"]},
                 "message": text, "field": text}}}
         },
         "Login": {"type": "object", "additionalProperties": false, "required": ["username", "password"],
@@ -346,7 +347,18 @@ fn queue_paths() -> Value {
         "text/event-stream: an event `live` whose data is the QueueLive object, at once, after every change (at most every 250 ms) and at least every 5 s; comments keep the connection alive; the stream ends when the server shuts down."
     );
     events["responses"]["200"]["content"] = json!({"text/event-stream": {"schema": {"type": "string"}}});
+    let mut agent_state = op(
+        "Make a phone agent available or pause them with a reason (supervisor, or the agent themselves)",
+        Some("AgentStateInput"),
+        (204, ""),
+        &[400, 401, 403, 404, 422, 503],
+    );
+    agent_state["parameters"] = json!([path_param("agent", "the agent's SIP user name")]);
+    let mut flag = op("Turn a runtime IVR flag such as crisis on or off (supervisor)", Some("FlagInput"), (204, ""), &[400, 401, 403, 422, 503]);
+    flag["parameters"] = json!([path_param("name", "lowercase letters and '_', e.g. crisis")]);
     json!({
+        "/agents/{agent}/state": {"put": agent_state},
+        "/flags/{name}": {"put": flag},
         "/queues/live": {"get": live},
         "/queues/live/events": {"get": events},
         "/queues/stats": {"get": stats},
@@ -359,6 +371,9 @@ fn queue_schemas() -> Value {
     let ratio = json!({"type": ["number", "null"], "minimum": 0, "maximum": 1});
     let seconds = json!({"type": ["number", "null"]});
     json!({
+        "AgentStateInput": {"type": "object", "additionalProperties": false, "required": ["state"], "properties": {
+            "state": {"type": "string", "enum": ["available", "break", "training", "admin_work"]}}},
+        "FlagInput": {"type": "object", "additionalProperties": false, "required": ["on"], "properties": {"on": {"type": "boolean"}}},
         "QueueLive": {"type": "object", "properties": {
             "at": {"type": "integer", "description": "Unix milliseconds"},
             "queues": {"type": "array", "items": {"type": "object", "properties": {

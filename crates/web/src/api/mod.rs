@@ -4,6 +4,7 @@ mod admin;
 mod calls;
 mod cases;
 mod open311_keys;
+pub(crate) mod phone;
 pub(crate) mod queues;
 
 use axum::Router;
@@ -42,6 +43,8 @@ pub(crate) fn routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppSta
         ("/queues/live/events", get(queues::live_events)),
         ("/queues/stats", get(queues::stats)),
         ("/staffing/erlang-c", get(queues::erlang_c)),
+        ("/agents/{agent}/state", put(phone::set_agent_state)),
+        ("/flags/{name}", put(phone::set_flag)),
         ("/institutions", get(admin::list_institutions).post(admin::create_institution)),
         ("/institutions/{code}", put(admin::update_institution)),
         ("/categories", get(admin::list_categories).post(admin::create_category)),

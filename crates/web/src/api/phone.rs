@@ -1,0 +1,104 @@
+//! Commands to the phone switch: an agent's availability with a reason (`PUT
+//! /agents/{agent}/state`) and runtime flags such as crisis mode (`PUT /flags/{name}`).
+//!
+//! `web` never depends on the switch: the server installs a [`PhoneControl`] over the switch's
+//! handle once it runs. Without one (telephony off) these answer 503 with code `unavailable`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::auth::Auth;
+use crate::{AppState, Error};
+
+/// What the switch answers to a state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateChange {
+    Done,
+    UnknownAgent,
+    /// The state is not one the switch knows; the text lists those it does.
+    UnknownState(String),
+}
+
+/// The switch's commands as the web layer sees them; the server implements it.
+pub trait PhoneControl: Send + Sync + 'static {
+    /// Makes `agent` available (`"available"`) or pauses them for a reason (`"break"`, ...).
+    fn set_agent_state<'a>(
+        &'a self,
+        agent: &'a str,
+        state: &'a str,
+    ) -> Pin<Box<dyn Future<Output = StateChange> + Send + 'a>>;
+
+    /// Turns a runtime flag of the IVR (such as `crisis`) on or off.
+    fn set_flag(&self, name: &str, on: bool);
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgentStateInput {
+    state: String,
+}
+
+/// `PUT /agents/{agent}/state`: supervisors and administrators for anyone; a staff member for
+/// the phone agent with their own username.
+pub(crate) async fn set_agent_state(
+    State(state): State<AppState>,
+    Auth(staff): Auth,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<AgentStateInput>, JsonRejection>,
+) -> Result<StatusCode, Error> {
+    let Path(agent) = path?;
+    let input = body?.0;
+    if !staff.may_supervise() {
+        let own = state.store.user_by_username(&agent).await?.is_some_and(|user| user.id == staff.user_id);
+        if !own {
+            return Err(Error::Forbidden);
+        }
+    }
+    let phone = state.phone().ok_or(Error::Unavailable)?;
+    match phone.set_agent_state(&agent, input.state.trim()).await {
+        StateChange::Done => {
+            tracing::info!(user.id = staff.user_id, agent, state = input.state.trim(), "agent state set");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        StateChange::UnknownAgent => Err(Error::NotFound),
+        StateChange::UnknownState(known) => Err(Error::invalid("state", format!("use {known}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlagInput {
+    on: bool,
+}
+
+/// `PUT /flags/{name}`: supervisors and administrators; every later call that checks the flag
+/// sees the change (crisis mode without a restart).
+pub(crate) async fn set_flag(
+    State(state): State<AppState>,
+    Auth(staff): Auth,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<FlagInput>, JsonRejection>,
+) -> Result<StatusCode, Error> {
+    if !staff.may_supervise() {
+        return Err(Error::Forbidden);
+    }
+    let Path(name) = path?;
+    let input = body?.0;
+    let valid = (1..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if !valid {
+        return Err(Error::invalid("name", "use 1 to 32 lowercase letters or '_'"));
+    }
+    let phone = state.phone().ok_or(Error::Unavailable)?;
+    phone.set_flag(&name, input.on);
+    tracing::info!(user.id = staff.user_id, flag = name, on = input.on, "flag set");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests;
