@@ -77,6 +77,17 @@ pub fn category_for_queue(queue: &str) -> &'static str {
     }
 }
 
+/// The queue whose agents call back about a case in `category`: the inverse of
+/// [`category_for_queue`], with [`GENERAL_QUEUE`] for the rest.
+pub fn queue_for_category(category: &str) -> &'static str {
+    match category {
+        "social-help" => "social_services",
+        "psychological-support" => "psychological_support",
+        "documents" => "administrative_services",
+        _ => GENERAL_QUEUE,
+    }
+}
+
 /// The demo's institutions and categories; users are added with hashed passwords by the caller.
 pub fn batch(password_hash: &str) -> ImportBatch {
     use Connection::*;

@@ -208,7 +208,8 @@ impl Default for TelephonySection {
             prompts_dir: None,
             recordings_dir: None,
             hours: "mon-fri 08:30-17:30".into(),
-            media_threads: 1,
+            // One media thread per core: a thread relays about 1,000 bridged calls per core.
+            media_threads: std::thread::available_parallelism().map_or(1, |cores| cores.get().min(64)),
             queues,
             agents,
             outbound: None,
@@ -518,6 +519,7 @@ pub async fn start(
     let (queues, log_writer) = queues::QueueGlue::start(store.clone(), web.live.clone(), queue_names, &agent_names);
     let metrics = web.metrics.clone();
     let web_state = web.clone();
+    let (config_hours, config_calendar) = (config.switch.hours.clone(), config.switch.calendar.clone());
     let intake = intake::Intake {
         web,
         hours: config.switch.hours.clone(),
@@ -528,7 +530,9 @@ pub async fn start(
     web_state.set_phone(std::sync::Arc::new(SwitchControl(running.handle.clone())));
     let media = running.handle.clone();
     metrics.add_source(Box::new(move |out| media.media_delay().write_prometheus(out)));
-    let recorder = tokio::spawn(record_events(running.events, store, intake, queues, running.handle.clone()));
+    let recorder = tokio::spawn(record_events(running.events, store.clone(), intake, queues, running.handle.clone()));
+    // After the event consumer runs: bookings make the switch log to the ACD event stream.
+    rebook_callbacks(&running.handle, &store, &config_hours, &config_calendar).await;
     let switch = running.task;
     let task = tokio::spawn(async move {
         let _ = switch.await;
@@ -636,6 +640,53 @@ impl web::PhoneControl for SwitchControl {
 
     fn set_flag(&self, name: &str, on: bool) {
         self.0.set_flag(name, on);
+    }
+}
+
+/// Books again every callback still owed on a case (a restart forgets the switch's bookings):
+/// now while the line is open, else at its next opening.
+async fn rebook_callbacks(
+    handle: &telephony::Handle,
+    store: &store::Store,
+    hours: &calendar::OpeningHours,
+    calendar: &calendar::Calendar,
+) {
+    let pending = match store.pending_callbacks().await {
+        Ok(pending) => pending,
+        Err(error) => {
+            tracing::error!(%error, "owed callbacks not read; staff see them on their cases");
+            return;
+        }
+    };
+    let Some(now) = calendar::Timestamp::from_unix_millis(store::now()) else {
+        return;
+    };
+    let due = if hours.is_open(calendar, now) { Some(now) } else { hours.next_opening(calendar, now) };
+    let Some(due) = due else {
+        return;
+    };
+    let mut booked = 0;
+    for callback in &pending {
+        // The description is in the caller's language: Cyrillic means Bulgarian.
+        let lang = if callback.description.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+            ivr::Lang::Bg
+        } else {
+            ivr::Lang::En
+        };
+        let request = telephony::ScheduledCallback {
+            case: callback.case_id,
+            number: callback.phone.clone(),
+            queue: crate::demo::queue_for_category(&callback.category).to_owned(),
+            at_unix_ms: due.unix_millis(),
+            lang,
+        };
+        match handle.schedule_callback(request).await {
+            Ok(_) => booked += 1,
+            Err(why) => tracing::info!(case.id = callback.case_id, why, "owed callback left to staff"),
+        }
+    }
+    if !pending.is_empty() {
+        tracing::info!(owed = pending.len(), booked, "owed callbacks booked again");
     }
 }
 

@@ -84,6 +84,7 @@ macro_rules! dispatch {
 
 // Areas that add their own `impl Store` blocks; declared after `dispatch!` so they can use it.
 pub mod acd_log;
+pub mod callbacks;
 pub mod calls;
 mod open311;
 mod outbox;

@@ -294,7 +294,8 @@ pub enum Event {
 pub struct CallView {
     /// The call.
     pub call: CallId,
-    /// `ivr`, `queued`, `ringing`, `talking`, `recording` or `ending`.
+    /// `ivr`, `queued`, `ringing`, `talking`, `recording`, `callback` (a callback holding its
+    /// place, no leg) or `calling_back` (its agent, then the citizen, being rung).
     pub phase: &'static str,
     /// The queue, once queued.
     pub queue: Option<String>,

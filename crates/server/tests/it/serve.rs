@@ -212,3 +212,63 @@ async fn acknowledged_cases_survive_a_kill() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owed_callbacks_are_booked_again_after_a_restart() {
+    let dir = temp_dir("callbacks");
+    let config = || {
+        let mut file = civicline::config::ConfigFile::default();
+        file.server.listen = "127.0.0.1:0".into();
+        file.telephony.sip_listen = "127.0.0.1:0".into();
+        file.server.data_dir = dir.clone();
+        file.telephony.outbound = Some(civicline::phone::OutboundSection {
+            gateway: "127.0.0.1:9".into(),
+            allow: vec!["+3598XXXXXXXX".into()],
+            ring_timeout_s: 30,
+            max_attempts: 3,
+            retry_delay_s: 300,
+        });
+        civicline::config::Config::parse_and_validate(file, None).unwrap()
+    };
+    let shutdown = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = civicline::serve::start(config(), listener, shutdown.clone()).await.unwrap();
+    let token = login(running.http_addr, "agent", civicline::demo::DEMO_PASSWORD).await.unwrap();
+    // Two phone cases owe a callback; the second was already called back.
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let case = format!(
+            r#"{{"category":"social-help","channel":"phone","description":"Обратно обаждане {n}","citizen":{{"phone":"0888 123 45{n}"}}}}"#
+        );
+        let (status, body) = http(running.http_addr, "POST", "/api/v1/cases", Some(&token), &case).await;
+        assert_eq!(status, 201, "{body}");
+        let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    for (id, kinds) in ids.iter().zip([&["callback_due"][..], &["callback_due", "callback_done"][..]]) {
+        for kind in kinds {
+            let note = store::NewCaseEvent {
+                case_id: *id,
+                institution_id: None,
+                actor_user_id: None,
+                kind: (*kind).to_owned(),
+                public: false,
+                body: (*kind).to_owned(),
+            };
+            running.store.add_case_event(&note).await.unwrap();
+        }
+    }
+    shutdown.cancel();
+    running.task.await.unwrap().unwrap();
+    drop(running.store);
+
+    let shutdown = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = civicline::serve::start(config(), listener, shutdown.clone()).await.unwrap();
+    let snapshot = running.phone.as_ref().unwrap().handle.snapshot().await.unwrap();
+    let held: Vec<(&str, Option<&str>)> =
+        snapshot.calls.iter().map(|call| (call.phase, call.queue.as_deref())).collect();
+    assert_eq!(held, [("callback", Some("social_services"))], "one callback owed, in its service's queue");
+    shutdown.cancel();
+    running.task.await.unwrap().unwrap();
+}
