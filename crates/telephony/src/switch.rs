@@ -338,6 +338,33 @@ struct QueueOptions {
     steps: Vec<(Option<ivr::Lang>, acd::engine::RoutingStep)>,
 }
 
+impl Leg {
+    /// A leg whose media socket is still to be opened.
+    fn new(id: LegId, call: CallId, role: LegRole, peer: Peer, queue: Option<usize>, now: u64) -> Leg {
+        Leg {
+            id,
+            call,
+            role,
+            peer,
+            state: LegState::Opening,
+            invite: None,
+            invite_key: None,
+            local_tag: String::new(),
+            dialog: None,
+            offer: None,
+            local_media: None,
+            local_sdp: Vec::new(),
+            negotiated: None,
+            media_open: false,
+            started_at: now,
+            answered_at: None,
+            guard: None,
+            cdr_done: false,
+            queue,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct AgentRt {
     username: String,

@@ -132,6 +132,37 @@ impl Client {
     }
 }
 
+/// One request through the router as `token`'s user; the status and the JSON body (`Null`
+/// when the body is not JSON). For the area test modules.
+pub(crate) async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    let body = body.map_or_else(Body::empty, |text| Body::from(text.to_owned()));
+    let response = crate::router(state.clone()).oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// A session token for one of [`test_state`]'s users.
+pub(crate) async fn token(state: &AppState, username: &str) -> String {
+    let body = json!({"username": username, "password": PASSWORD}).to_string();
+    let (status, value) = send(state, "POST", "/api/v1/auth/login", None, Some(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{value}");
+    value["token"].as_str().unwrap().to_owned()
+}
+
 async fn client() -> Client {
     Client { state: test_state().await }
 }

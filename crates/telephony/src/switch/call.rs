@@ -54,30 +54,11 @@ impl Switch {
                 case: None,
             },
         );
-        self.legs.insert(
-            leg,
-            Leg {
-                id: leg,
-                call: id,
-                role: LegRole::Caller,
-                peer,
-                state: LegState::Opening,
-                invite: Some(request),
-                invite_key: Some(key),
-                local_tag: String::new(),
-                dialog: None,
-                offer: Some(offer),
-                local_media: None,
-                local_sdp: Vec::new(),
-                negotiated: None,
-                media_open: false,
-                started_at: self.now,
-                answered_at: None,
-                guard: None,
-                cdr_done: false,
-                queue: None,
-            },
-        );
+        let mut caller_leg = Leg::new(leg, id, LegRole::Caller, peer, None, self.now);
+        caller_leg.invite = Some(request);
+        caller_leg.invite_key = Some(key);
+        caller_leg.offer = Some(offer);
+        self.legs.insert(leg, caller_leg);
         self.media(MediaCommand::Open { leg, call: id });
         let at = self.unix(self.now);
         self.emit(Event::CallStarted {
@@ -691,27 +672,7 @@ impl Switch {
         call.offers.insert(agent, leg);
         self.legs.insert(
             leg,
-            Leg {
-                id: leg,
-                call: call_id,
-                role: LegRole::Agent(agent),
-                peer,
-                state: LegState::Opening,
-                invite: None,
-                invite_key: None,
-                local_tag: String::new(),
-                dialog: None,
-                offer: None,
-                local_media: None,
-                local_sdp: Vec::new(),
-                negotiated: None,
-                media_open: false,
-                started_at: self.now,
-                answered_at: None,
-                guard: None,
-                cdr_done: false,
-                queue,
-            },
+            Leg::new(leg, call_id, LegRole::Agent(agent), peer, queue, self.now),
         );
         self.media(MediaCommand::Open { leg, call: call_id });
         let name = self.agent_name(agent);

@@ -43,7 +43,13 @@ impl Switch {
             .max(self.now);
         let steps: Vec<acd::engine::RoutingStep> = self.steps_for(queue, request.lang);
         let span = tracing::info_span!("call", call.id = %id);
-        span.in_scope(|| tracing::info!(case.id = request.case, due_in_ms = at - self.now, "callback booked"));
+        span.in_scope(|| {
+            tracing::info!(
+                case.id = request.case,
+                due_in_ms = at - self.now,
+                "callback booked"
+            )
+        });
         let mut session = ivr::Session::new(std::sync::Arc::clone(&self.flow), request.lang);
         // The session is never started: it only carries the language.
         let _ = session.poll_output();
@@ -267,27 +273,7 @@ impl Switch {
         });
         self.legs.insert(
             citizen_leg,
-            Leg {
-                id: citizen_leg,
-                call: call_id,
-                role: LegRole::Citizen,
-                peer,
-                state: LegState::Opening,
-                invite: None,
-                invite_key: None,
-                local_tag: String::new(),
-                dialog: None,
-                offer: None,
-                local_media: None,
-                local_sdp: Vec::new(),
-                negotiated: None,
-                media_open: false,
-                started_at: now,
-                answered_at: None,
-                guard: None,
-                cdr_done: false,
-                queue,
-            },
+            Leg::new(citizen_leg, call_id, LegRole::Citizen, peer, queue, now),
         );
         self.media(MediaCommand::Open {
             leg: citizen_leg,

@@ -371,6 +371,19 @@ impl Harness {
         invite
     }
 
+    /// A caller dials in and presses `digits` in the menus (each after the prompts); returns
+    /// the INVITE and the caller's leg.
+    fn call_choosing(&mut self, caller: &str, digits: &[char]) -> (Request, LegId) {
+        let invite = self.call_in(caller);
+        let leg = LegId(self.switch.legs.keys().map(|leg| leg.0).max().unwrap());
+        self.prompts_done();
+        for digit in digits {
+            self.media(MediaEvent::Digit { leg, digit: *digit });
+            self.prompts_done();
+        }
+        (invite, leg)
+    }
+
     /// The agent at `addr` answers the INVITE it was sent with `status`.
     fn agent_replies(&mut self, addr: &str, status: u16) {
         let Message::Request(invite) = self.last_sent(
@@ -1014,18 +1027,9 @@ fn the_acd_log_leaves_as_events() {
 
 /// A caller in the social services queue (no agent yet) presses the callback key.
 fn caller_asks_for_a_callback(h: &mut Harness, caller: &str) -> Request {
-    let invite = h.call_in(caller);
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(2),
-        digit: '1',
-    });
-    h.prompts_done();
+    let (invite, leg) = h.call_choosing(caller, &['1']);
     h.advance(5_000);
-    h.media(MediaEvent::Digit {
-        leg: LegId(2),
-        digit: '*',
-    });
+    h.media(MediaEvent::Digit { leg, digit: '*' });
     invite
 }
 
@@ -1122,26 +1126,11 @@ fn an_unreachable_citizen_is_tried_again_then_given_up() {
     let mut h = Harness::new(MONDAY_10AM);
     h.register("agent1", AGENT1, 600);
     // agent1 is busy with another caller, so the callback waits.
-    h.call_in("0888000001");
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(2),
-        digit: '1',
-    });
-    h.prompts_done();
+    h.call_choosing("0888000001", &['1']);
     h.agent_replies(AGENT1, 200);
     h.trace.clear();
-    let invite = h.call_in("+359888123456");
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(5),
-        digit: '1',
-    });
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(5),
-        digit: '*',
-    });
+    let (invite, leg) = h.call_choosing("+359888123456", &['1']);
+    h.media(MediaEvent::Digit { leg, digit: '*' });
     // The caller hangs up on the confirmation: the request stands.
     h.caller_bye(&invite);
     // agent2 logs in: the first attempt finds the citizen busy; the second, a minute later,
@@ -1221,32 +1210,10 @@ fn english_callers_wait_for_an_english_speaker_then_anyone() {
     h.register("agent2", AGENT2, 600);
     h.trace.clear();
     // An English caller goes to agent2 though agent1 has been idle longer.
-    h.call_in("0888000001");
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(2),
-        digit: '9',
-    });
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(2),
-        digit: '1',
-    });
-    h.prompts_done();
+    h.call_choosing("0888000001", &['9', '1']);
     h.agent_replies(AGENT2, 200);
     // A second English caller waits while agent2 talks, then takes agent1 after 30 s.
-    h.call_in("0888000002");
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(5),
-        digit: '9',
-    });
-    h.prompts_done();
-    h.media(MediaEvent::Digit {
-        leg: LegId(5),
-        digit: '1',
-    });
-    h.prompts_done();
+    h.call_choosing("0888000002", &['9', '1']);
     h.advance(31_000);
     check(
         &h,
@@ -1282,11 +1249,7 @@ fn queue_limits_send_callers_to_the_ivr_or_offer_a_callback() {
     let mut h = Harness::with_config(MONDAY_10AM, config);
     h.trace.clear();
     for (caller, digit) in [("0888000001", '1'), ("0888000002", '2'), ("0888000003", '2'), ("0888000004", '3')] {
-        h.call_in(caller);
-        let leg = LegId(h.switch.legs.keys().map(|leg| leg.0).max().unwrap());
-        h.prompts_done();
-        h.media(MediaEvent::Digit { leg, digit });
-        h.prompts_done();
+        h.call_choosing(caller, &[digit]);
     }
     h.advance(61_000);
     check(
@@ -1378,21 +1341,14 @@ fn a_returning_caller_waits_a_little_for_the_agent_who_answered_them() {
     h.register("agent1", AGENT1, 600);
     h.trace.clear();
     // agent2 (idle longest) answers the first call, which ends at 30 s; wrap-up until 40 s.
-    let invite = h.call_in("0888000001");
-    h.prompts_done();
-    h.media(MediaEvent::Digit { leg: LegId(2), digit: '1' });
-    h.prompts_done();
+    let (invite, _) = h.call_choosing("0888000001", &['1']);
     h.agent_replies(AGENT2, 200);
     h.advance(29_000);
     h.caller_bye(&invite);
     h.agent_answers_request(AGENT2, Method::Bye, 200);
     // The same number calls again: agent1 is idle, but the call waits for agent2.
     h.advance(1_000);
-    h.call_in("0888000001");
-    let leg = LegId(h.switch.legs.keys().map(|leg| leg.0).max().unwrap());
-    h.prompts_done();
-    h.media(MediaEvent::Digit { leg, digit: '1' });
-    h.prompts_done();
+    h.call_choosing("0888000001", &['1']);
     h.advance(10_000);
     check(&h, &["INVITE sip:agent", "event agent agent2"], expect![[r#"
         001.000   event agent agent2 ringing registered=true

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::{AppState, router};
@@ -20,17 +20,7 @@ async fn get(state: &AppState, uri: &str, token: Option<&str>) -> (StatusCode, V
 }
 
 async fn login(state: &AppState, username: &str) -> String {
-    let body = json!({"username": username, "password": "correct horse battery"}).to_string();
-    let request = Request::builder()
-        .method("POST")
-        .uri("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .unwrap();
-    let response = router(state.clone()).oneshot(request).await.unwrap();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let value: Value = serde_json::from_slice(&bytes).unwrap();
-    value["token"].as_str().unwrap().to_owned()
+    crate::tests::token(state, username).await
 }
 
 fn record(call_ref: &str, leg: &str, outcome: &str, started_at: i64) -> store::calls::NewCallRecord {

@@ -26,17 +26,7 @@ async fn get(state: &AppState, uri: &str, token: Option<&str>) -> (StatusCode, V
 }
 
 async fn login(state: &AppState, username: &str) -> String {
-    let body = json!({"username": username, "password": "correct horse battery"}).to_string();
-    let request = Request::builder()
-        .method("POST")
-        .uri("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .unwrap();
-    let response = router(state.clone()).oneshot(request).await.unwrap();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let value: Value = serde_json::from_slice(&bytes).unwrap();
-    value["token"].as_str().unwrap().to_owned()
+    crate::tests::token(state, username).await
 }
 
 fn pretty(value: &Value) -> String {
