@@ -44,6 +44,9 @@ pub struct Binding {
 pub struct Registrar {
     config: RegistrarConfig,
     bindings: BTreeMap<String, Vec<Binding>>,
+    /// The earliest `expires_at`, kept after every change so that asking costs nothing (a
+    /// switch asks after every event).
+    next_expiry: Option<Time>,
 }
 
 /// A change computed from one Contact before anything is applied.
@@ -59,6 +62,7 @@ impl Registrar {
         Registrar {
             config,
             bindings: BTreeMap::new(),
+            next_expiry: None,
         }
     }
 
@@ -194,6 +198,7 @@ impl Registrar {
         } else {
             self.bindings.insert(key, updated);
         }
+        self.recompute_next_expiry();
         response
     }
 
@@ -215,15 +220,23 @@ impl Registrar {
 
     /// When the next binding lapses, for the caller's timer.
     pub fn next_expiry(&self) -> Option<Time> {
-        self.bindings
+        self.next_expiry
+    }
+
+    fn recompute_next_expiry(&mut self) {
+        self.next_expiry = self
+            .bindings
             .values()
             .flatten()
             .map(|binding| binding.expires_at)
-            .min()
+            .min();
     }
 
     /// Removes and returns every binding that has lapsed by `now`.
     pub fn expire(&mut self, now: Time) -> Vec<(String, Binding)> {
+        if self.next_expiry.is_none_or(|at| at > now) {
+            return Vec::new();
+        }
         let mut removed = Vec::new();
         for (key, bindings) in &mut self.bindings {
             let (lapsed, live): (Vec<Binding>, Vec<Binding>) = bindings
@@ -233,6 +246,7 @@ impl Registrar {
             removed.extend(lapsed.into_iter().map(|binding| (key.clone(), binding)));
         }
         self.bindings.retain(|_, bindings| !bindings.is_empty());
+        self.recompute_next_expiry();
         removed
     }
 
@@ -240,6 +254,7 @@ impl Registrar {
         if let Some(bindings) = self.bindings.get_mut(key) {
             bindings.retain(|binding| binding.expires_at > now);
         }
+        self.recompute_next_expiry();
     }
 }
 

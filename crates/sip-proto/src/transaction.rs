@@ -14,7 +14,8 @@
 //! (reported as an [`Event::Request`]) and reports [`Event::Timeout`] if
 //! Timer L (64*T1) passes without one.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -236,10 +237,19 @@ impl Transaction {
 }
 
 /// All client and server transactions of one endpoint.
+///
+/// Two indexes keep every operation independent of how many transactions are live (a busy
+/// switch holds tens of thousands, most lingering): deadlines sit in a heap, and INVITE server
+/// transactions are found by Call-ID for the ACK of a 2xx, which has a branch of its own.
 #[derive(Debug)]
 pub struct TransactionLayer {
     timers: TimerConfig,
     transactions: BTreeMap<TransactionKey, Transaction>,
+    /// Every deadline a transaction has had, earliest first. An entry is stale once its
+    /// transaction is gone or has another next deadline; stale entries are skipped.
+    deadlines: BinaryHeap<Reverse<(Time, TransactionKey)>>,
+    /// INVITE server transactions by Call-ID.
+    invites_by_call_id: HashMap<String, Vec<TransactionKey>>,
     outputs: VecDeque<Output>,
 }
 
@@ -249,6 +259,8 @@ impl TransactionLayer {
         TransactionLayer {
             timers,
             transactions: BTreeMap::new(),
+            deadlines: BinaryHeap::new(),
+            invites_by_call_id: HashMap::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -258,12 +270,41 @@ impl TransactionLayer {
         if let Some(output) = self.outputs.pop_front() {
             return output;
         }
-        let next = self
-            .transactions
-            .values()
-            .filter_map(Transaction::next_deadline)
-            .min();
+        while let Some(Reverse((at, key))) = self.deadlines.peek() {
+            if self.is_due_entry(*at, key) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        let next = self.deadlines.peek().map(|Reverse((at, _))| *at);
+        debug_assert_eq!(
+            next,
+            self.transactions
+                .values()
+                .filter_map(Transaction::next_deadline)
+                .min(),
+            "the deadline index lost a deadline"
+        );
         Output::Timeout(next.unwrap_or(Time::NEVER))
+    }
+
+    /// Whether a heap entry is the transaction's current next deadline.
+    fn is_due_entry(&self, at: Time, key: &TransactionKey) -> bool {
+        self.transactions
+            .get(key)
+            .and_then(Transaction::next_deadline)
+            == Some(at)
+    }
+
+    /// Indexes the transaction's next deadline; called after every change to its timers.
+    fn schedule(&mut self, key: &TransactionKey) {
+        if let Some(at) = self
+            .transactions
+            .get(key)
+            .and_then(Transaction::next_deadline)
+        {
+            self.deadlines.push(Reverse((at, key.clone())));
+        }
     }
 
     /// Number of live transactions.
@@ -320,6 +361,7 @@ impl TransactionLayer {
             acked: false,
         };
         self.transactions.insert(key.clone(), transaction);
+        self.schedule(&key);
         self.transmit(peer, request.into());
         Ok(key)
     }
@@ -370,6 +412,7 @@ impl TransactionLayer {
         transaction.last_sent = Some(message.clone());
         let peer = transaction.peer;
         self.transmit(peer, message);
+        self.schedule(key);
         self.run_timers(now);
         Ok(())
     }
@@ -403,9 +446,19 @@ impl TransactionLayer {
     }
 
     fn terminate(&mut self, key: &TransactionKey) {
-        if self.transactions.remove(key).is_some() {
-            self.event(Event::Terminated { key: key.clone() });
+        let Some(transaction) = self.transactions.remove(key) else {
+            return;
+        };
+        if transaction.kind == Kind::ServerInvite
+            && let Ok(call_id) = transaction.request.headers.call_id()
+            && let Some(keys) = self.invites_by_call_id.get_mut(call_id)
+        {
+            keys.retain(|other| other != key);
+            if keys.is_empty() {
+                self.invites_by_call_id.remove(call_id);
+            }
         }
+        self.event(Event::Terminated { key: key.clone() });
     }
 
     fn handle_response(&mut self, now: Time, peer: Peer, response: Response) {
@@ -481,6 +534,7 @@ impl TransactionLayer {
             }
             _ => deliver = false,
         }
+        self.schedule(&key);
         if deliver {
             self.event(Event::Response { key, response });
         }
@@ -496,15 +550,25 @@ impl TransactionLayer {
             if is_ack {
                 // The ACK of a 2xx is its own transaction (new branch);
                 // match it to the Accepted INVITE by dialog and CSeq.
-                let invite_key = self
-                    .transactions
-                    .iter_mut()
-                    .find(|(_, transaction)| acks_accepted_invite(transaction, &request))
-                    .map(|(key, transaction)| {
-                        transaction.acked = true;
-                        transaction.retransmit = None;
-                        key.clone()
-                    });
+                let candidates = request
+                    .headers
+                    .call_id()
+                    .ok()
+                    .and_then(|call_id| self.invites_by_call_id.get(call_id))
+                    .cloned()
+                    .unwrap_or_default();
+                let invite_key = candidates.into_iter().find(|key| {
+                    self.transactions
+                        .get(key)
+                        .is_some_and(|transaction| acks_accepted_invite(transaction, &request))
+                });
+                if let Some(key) = &invite_key
+                    && let Some(transaction) = self.transactions.get_mut(key)
+                {
+                    transaction.acked = true;
+                    transaction.retransmit = None;
+                    self.schedule(key);
+                }
                 self.event(Event::Request {
                     key: invite_key,
                     peer,
@@ -537,7 +601,14 @@ impl TransactionLayer {
                 transaction.last_sent = Some(trying.clone());
                 self.transmit(peer, trying);
             }
+            if invite && let Ok(call_id) = request.headers.call_id() {
+                self.invites_by_call_id
+                    .entry(call_id.to_owned())
+                    .or_default()
+                    .push(key.clone());
+            }
             self.transactions.insert(key.clone(), transaction);
+            self.schedule(&key);
             self.event(Event::Request {
                 key: Some(key),
                 peer,
@@ -562,11 +633,13 @@ impl TransactionLayer {
             (Kind::ServerInvite, State::Accepted, true) if !transaction.acked => {
                 transaction.acked = true;
                 transaction.retransmit = None;
+                self.schedule(&key);
                 self.event(Event::Request {
                     key: Some(key),
                     peer,
                     request,
                 });
+                return;
             }
             (Kind::ServerInvite, State::Proceeding | State::Completed, false)
             | (Kind::ServerNonInvite, State::Proceeding | State::Completed, false) => {
@@ -577,24 +650,21 @@ impl TransactionLayer {
             }
             _ => {}
         }
+        self.schedule(&key);
     }
 
     fn run_timers(&mut self, now: Time) {
-        loop {
-            let due = self
-                .transactions
-                .iter()
-                .filter_map(|(key, transaction)| {
-                    transaction
-                        .next_deadline()
-                        .filter(|deadline| *deadline <= now)
-                        .map(|deadline| (deadline, key.clone()))
-                })
-                .min();
-            let Some((_, key)) = due else {
+        while let Some(Reverse((at, _))) = self.deadlines.peek() {
+            if *at > now {
+                return;
+            }
+            let Some(Reverse((at, key))) = self.deadlines.pop() else {
                 return;
             };
-            self.fire(now, &key);
+            if self.is_due_entry(at, &key) {
+                self.fire(now, &key);
+                self.schedule(&key);
+            }
         }
     }
 

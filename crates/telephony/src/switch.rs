@@ -21,7 +21,8 @@ mod sip;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -330,6 +331,13 @@ struct Leg {
     queue: Option<usize>,
 }
 
+/// What a deadline in [`Switch::deadlines`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    Call(CallId),
+    Leg(LegId),
+}
+
 #[derive(Debug)]
 struct QueueOptions {
     callback_key: Option<char>,
@@ -426,6 +434,10 @@ pub struct Switch {
     client_invites: HashMap<TransactionKey, LegId>,
     recordings: HashMap<LegId, PendingRecording>,
     outputs: VecDeque<Output>,
+    /// Every call and leg deadline armed (IVR timers, recording limits, callback rings, CANCEL
+    /// guards), earliest first, so that no event scans every call. An entry is stale once its
+    /// call or leg is gone or the deadline was cleared; stale entries are skipped when due.
+    deadlines: BinaryHeap<Reverse<(u64, Due)>>,
     next_id: u64,
     now: u64,
     reconcile_at: u64,
@@ -642,6 +654,7 @@ impl Switch {
             client_invites: HashMap::new(),
             recordings: HashMap::new(),
             outputs: VecDeque::new(),
+            deadlines: BinaryHeap::new(),
             next_id: 1,
             now: 0,
             reconcile_at: RECONCILE_EVERY,
@@ -656,23 +669,11 @@ impl Switch {
 
     /// When [`Switch::handle_timeout`] is next needed (`u64::MAX`: never).
     pub fn poll_timeout(&self) -> u64 {
-        let calls = self
-            .calls
-            .values()
-            .flat_map(|call| {
-                let dial = call.callback.as_ref().and_then(|callback| callback.dial_until);
-                [call.ivr_timer, call.record_until, dial]
-            })
-            .flatten();
-        let legs = self.legs.values().filter_map(|leg| leg.guard);
-        let registrar = self
-            .registrar
-            .next_expiry()
-            .map(|at| at.as_millis())
-            .into_iter();
-        calls
-            .chain(legs)
-            .chain(registrar)
+        let armed = self.deadlines.peek().map(|Reverse((at, _))| *at);
+        let registrar = self.registrar.next_expiry().map(|at| at.as_millis());
+        [armed, registrar]
+            .into_iter()
+            .flatten()
             .chain([self.tl_deadline, self.acd_deadline, self.reconcile_at])
             .min()
             .unwrap_or(u64::MAX)
@@ -724,55 +725,36 @@ impl Switch {
             self.acd_deadline = u64::MAX;
             self.drain_acd();
         }
-        let due: Vec<CallId> = self
-            .calls
-            .values()
-            .filter(|call| call.ivr_timer.is_some_and(|at| at <= now))
-            .map(|call| call.id)
-            .collect();
-        for id in due {
-            if let Some(call) = self.calls.get_mut(&id) {
-                call.ivr_timer = None;
-                call.session.handle_timeout(ivr::Millis(now));
+        let mut due = BTreeSet::new();
+        while let Some(Reverse((at, _))) = self.deadlines.peek()
+            && *at <= now
+        {
+            if let Some(Reverse((_, what))) = self.deadlines.pop() {
+                due.insert(what);
             }
-            self.drive_session(id);
         }
-        let recordings: Vec<CallId> = self
-            .calls
-            .values()
-            .filter(|call| call.record_until.is_some_and(|at| at <= now))
-            .map(|call| call.id)
-            .collect();
-        for id in recordings {
-            self.stop_recording(id);
+        for what in due {
+            match what {
+                Due::Call(id) => self.call_deadlines(id, now),
+                Due::Leg(id) => {
+                    if self
+                        .legs
+                        .get(&id)
+                        .and_then(|leg| leg.guard)
+                        .is_some_and(|at| at <= now)
+                    {
+                        self.forget_leg(id);
+                    }
+                }
+            }
         }
-        let rung_out: Vec<CallId> = self
-            .calls
-            .values()
-            .filter(|call| {
-                call.callback
-                    .as_ref()
-                    .and_then(|callback| callback.dial_until)
-                    .is_some_and(|at| at <= now)
-            })
-            .map(|call| call.id)
-            .collect();
-        for id in rung_out {
-            self.callback_ring_timeout(id);
+        // Only a lapsed registration changes who is logged in (REGISTERs refresh on arrival).
+        if self.registrar.next_expiry().is_some_and(|at| at <= time) {
+            for (aor, _binding) in self.registrar.expire(time) {
+                tracing::info!(aor = %aor, "registration lapsed");
+            }
+            self.refresh_registrations();
         }
-        let guarded: Vec<LegId> = self
-            .legs
-            .values()
-            .filter(|leg| leg.guard.is_some_and(|at| at <= now))
-            .map(|leg| leg.id)
-            .collect();
-        for id in guarded {
-            self.forget_leg(id);
-        }
-        for (aor, _binding) in self.registrar.expire(time) {
-            tracing::info!(aor = %aor, "registration lapsed");
-        }
-        self.refresh_registrations();
         if self.reconcile_at <= now {
             self.reconcile_at = now + RECONCILE_EVERY;
             self.reconcile();
@@ -873,6 +855,40 @@ impl Switch {
                 .collect(),
             flags: self.flags.iter().cloned().collect(),
         }
+    }
+
+    /// Fires whichever of a call's deadlines are due (the entry may be stale: none is).
+    fn call_deadlines(&mut self, id: CallId, now: u64) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.ivr_timer.is_some_and(|at| at <= now) {
+            call.ivr_timer = None;
+            call.session.handle_timeout(ivr::Millis(now));
+            self.drive_session(id);
+        }
+        if self
+            .calls
+            .get(&id)
+            .and_then(|call| call.record_until)
+            .is_some_and(|at| at <= now)
+        {
+            self.stop_recording(id);
+        }
+        let rung_out = self
+            .calls
+            .get(&id)
+            .and_then(|call| call.callback.as_ref())
+            .and_then(|callback| callback.dial_until)
+            .is_some_and(|at| at <= now);
+        if rung_out {
+            self.callback_ring_timeout(id);
+        }
+    }
+
+    /// Arms a call's or a leg's deadline (the field itself is set by the caller).
+    pub(super) fn arm(&mut self, at: u64, what: Due) {
+        self.deadlines.push(Reverse((at, what)));
     }
 
     fn advance(&mut self, now: u64) {

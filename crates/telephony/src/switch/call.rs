@@ -272,6 +272,7 @@ impl Switch {
                 call.phase = Phase::Recording;
                 call.record_until = Some(now + max_ms + RECORD_GRACE);
                 call.ivr_playback = None;
+                self.arm(now + max_ms + RECORD_GRACE, super::Due::Call(call_id));
                 self.media(MediaCommand::Record { leg, max_ms });
             }
             ivr::Output::RequestCallback { lang, choices } => {
@@ -304,7 +305,10 @@ impl Switch {
                 tracing::error!(%error, "ivr flow failed");
                 self.end_call(call_id, Outcome::Failed);
             }
-            ivr::Output::Timeout(at) => call.ivr_timer = Some(at.0),
+            ivr::Output::Timeout(at) => {
+                call.ivr_timer = Some(at.0);
+                self.arm(at.0, super::Due::Call(call_id));
+            }
         }
     }
 

@@ -230,6 +230,7 @@ impl Switch {
         if let Some(callback) = call.callback.as_mut() {
             callback.dial_until = Some(now + ring);
         }
+        self.arm(now + ring, super::Due::Call(call_id));
         self.open_agent_leg(call_id, agent, peer);
     }
 
@@ -313,6 +314,7 @@ impl Switch {
         {
             callback.dial_until = Some(now + ring);
         }
+        self.arm(now + ring, super::Due::Call(call_id));
     }
 
     /// The citizen answered: bridge them to the waiting agent.

@@ -756,6 +756,10 @@ impl Switch {
                 };
                 leg.state = LegState::Cancelling;
                 leg.guard = Some(self.now + super::CANCEL_GUARD);
+                self.deadlines.push(std::cmp::Reverse((
+                    self.now + super::CANCEL_GUARD,
+                    super::Due::Leg(leg_id),
+                )));
                 let peer = leg.peer;
                 let cancel = sip_proto::transaction::cancel_for(&invite);
                 if let Err(error) = self
