@@ -342,9 +342,11 @@ fn torture_valid() {
             "escnull",
             "esc02",
             "lwsdisp",
+            "longreq",
             "dblreq",
             "semiuri",
             "transports",
+            "mpart01",
             "unreason",
             "noreason",
             "badbranch",
@@ -472,6 +474,93 @@ fn torture_valid() {
               > max-forwards 70
               body: 0 bytes
               reprint: same
+            == longreq
+            request INVITE sip:user@example.com
+              To: "\"I have a user name of extremeextremeextremeextremeextremeextremeextremeextremeextremeextreme proportion\"<sip:user@example.com:6000;unknownparam1=verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongvalue;longparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename=shortvalue;verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue>"
+              From: "sip:amazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallername@example.net;tag=12982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982424;unknownheaderparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename=unknowheaderparamvaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevalue;unknownValuelessparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamname"
+              Call-ID: "longreq.onereallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallyreallylongcallid"
+              CSeq: "3882340 INVITE"
+              Unknown-LongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLongLong-Name: "unknown-longlonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglong-value; unknown-longlonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglong-parameter-name = unknown-longlonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglong-parameter-value"
+              Via: "SIP/2.0/TCP sip33.example.com"
+              Via: "SIP/2.0/TCP sip32.example.com"
+              Via: "SIP/2.0/TCP sip31.example.com"
+              Via: "SIP/2.0/TCP sip30.example.com"
+              Via: "SIP/2.0/TCP sip29.example.com"
+              Via: "SIP/2.0/TCP sip28.example.com"
+              Via: "SIP/2.0/TCP sip27.example.com"
+              Via: "SIP/2.0/TCP sip26.example.com"
+              Via: "SIP/2.0/TCP sip25.example.com"
+              Via: "SIP/2.0/TCP sip24.example.com"
+              Via: "SIP/2.0/TCP sip23.example.com"
+              Via: "SIP/2.0/TCP sip22.example.com"
+              Via: "SIP/2.0/TCP sip21.example.com"
+              Via: "SIP/2.0/TCP sip20.example.com"
+              Via: "SIP/2.0/TCP sip19.example.com"
+              Via: "SIP/2.0/TCP sip18.example.com"
+              Via: "SIP/2.0/TCP sip17.example.com"
+              Via: "SIP/2.0/TCP sip16.example.com"
+              Via: "SIP/2.0/TCP sip15.example.com"
+              Via: "SIP/2.0/TCP sip14.example.com"
+              Via: "SIP/2.0/TCP sip13.example.com"
+              Via: "SIP/2.0/TCP sip12.example.com"
+              Via: "SIP/2.0/TCP sip11.example.com"
+              Via: "SIP/2.0/TCP sip10.example.com"
+              Via: "SIP/2.0/TCP sip9.example.com"
+              Via: "SIP/2.0/TCP sip8.example.com"
+              Via: "SIP/2.0/TCP sip7.example.com"
+              Via: "SIP/2.0/TCP sip6.example.com"
+              Via: "SIP/2.0/TCP sip5.example.com"
+              Via: "SIP/2.0/TCP sip4.example.com"
+              Via: "SIP/2.0/TCP sip3.example.com"
+              Via: "SIP/2.0/TCP sip2.example.com"
+              Via: "SIP/2.0/TCP sip1.example.com"
+              Via: "SIP/2.0/TCP host.example.com;received=192.0.2.5;branch=verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongbranchvalue"
+              Max-Forwards: "70"
+              Contact: "<sip:amazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallername@host5.example.net>"
+              Content-Type: "application/sdp"
+              Content-Length: "150"
+              > from <sip:amazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallername@example.net>;tag=12982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982424;unknownheaderparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename=unknowheaderparamvaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevaluevalue;unknownValuelessparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamnameparamname (name None, tag Some("12982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982982424"))
+              > to <sip:user@example.com:6000;unknownparam1=verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongvalue;longparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename=shortvalue;verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue> (name Some("I have a user name of extremeextremeextremeextremeextremeextremeextremeextremeextremeextreme proportion"), user Some("user"))
+              > via SIP/2.0/TCP sip33.example.com (branch None)
+              > via SIP/2.0/TCP sip32.example.com (branch None)
+              > via SIP/2.0/TCP sip31.example.com (branch None)
+              > via SIP/2.0/TCP sip30.example.com (branch None)
+              > via SIP/2.0/TCP sip29.example.com (branch None)
+              > via SIP/2.0/TCP sip28.example.com (branch None)
+              > via SIP/2.0/TCP sip27.example.com (branch None)
+              > via SIP/2.0/TCP sip26.example.com (branch None)
+              > via SIP/2.0/TCP sip25.example.com (branch None)
+              > via SIP/2.0/TCP sip24.example.com (branch None)
+              > via SIP/2.0/TCP sip23.example.com (branch None)
+              > via SIP/2.0/TCP sip22.example.com (branch None)
+              > via SIP/2.0/TCP sip21.example.com (branch None)
+              > via SIP/2.0/TCP sip20.example.com (branch None)
+              > via SIP/2.0/TCP sip19.example.com (branch None)
+              > via SIP/2.0/TCP sip18.example.com (branch None)
+              > via SIP/2.0/TCP sip17.example.com (branch None)
+              > via SIP/2.0/TCP sip16.example.com (branch None)
+              > via SIP/2.0/TCP sip15.example.com (branch None)
+              > via SIP/2.0/TCP sip14.example.com (branch None)
+              > via SIP/2.0/TCP sip13.example.com (branch None)
+              > via SIP/2.0/TCP sip12.example.com (branch None)
+              > via SIP/2.0/TCP sip11.example.com (branch None)
+              > via SIP/2.0/TCP sip10.example.com (branch None)
+              > via SIP/2.0/TCP sip9.example.com (branch None)
+              > via SIP/2.0/TCP sip8.example.com (branch None)
+              > via SIP/2.0/TCP sip7.example.com (branch None)
+              > via SIP/2.0/TCP sip6.example.com (branch None)
+              > via SIP/2.0/TCP sip5.example.com (branch None)
+              > via SIP/2.0/TCP sip4.example.com (branch None)
+              > via SIP/2.0/TCP sip3.example.com (branch None)
+              > via SIP/2.0/TCP sip2.example.com (branch None)
+              > via SIP/2.0/TCP sip1.example.com (branch None)
+              > via SIP/2.0/TCP host.example.com;received=192.0.2.5;branch=verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongbranchvalue (branch Some("verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongbranchvalue"))
+              > cseq 3882340 INVITE
+              > contact <sip:amazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallernameamazinglylongcallername@host5.example.net>
+              > max-forwards 70
+              > content-type application/sdp
+              body: 150 bytes
+              reprint: same
             == dblreq
             request REGISTER sip:example.com
               To: "sip:j.user@example.com"
@@ -531,6 +620,32 @@ fn torture_valid() {
               > cseq 60 OPTIONS
               > max-forwards 70
               body: 0 bytes
+              reprint: same
+            == mpart01
+            request MESSAGE sip:kumiko@example.org
+              Via: "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-;rport"
+              Max-Forwards: "70"
+              Route: "<sip:127.0.0.1:5080>"
+              Identity: "r5mwreLuyDRYBi/0TiPwEsY3rEVsk/G2WxhgTV1PF7hHuLIK0YWVKZhKv9Mj8UeXqkMVbnVq37CD+813gvYjcBUaZngQmXc9WNZSDNGCzA+fWl9MEUHWIZo1CeJebdY/XlgKeTa0Olvq0rt70Q5jiSfbqMJmQFteeivUhkMWYUA="
+              Contact: "<sip:fluffy@127.0.0.1:5070>"
+              To: "<sip:kumiko@example.org>"
+              From: "<sip:fluffy@example.com>;tag=2fb0dcc9"
+              Call-ID: "3d9485ad0c49859b@Zmx1ZmZ5LW1hYy0xNi5sb2NhbA.."
+              CSeq: "1 MESSAGE"
+              Content-Transfer-Encoding: "binary"
+              Content-Type: "multipart/mixed;boundary=7a9cbec02ceef655"
+              Date: "Sat, 15 Oct 2005 04:44:56 GMT"
+              User-Agent: "SIPimp.org/0.2.5 (curses)"
+              Content-Length: "553"
+              > from <sip:fluffy@example.com>;tag=2fb0dcc9 (name None, tag Some("2fb0dcc9"))
+              > to <sip:kumiko@example.org> (name None, user Some("kumiko"))
+              > via SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-;rport (branch Some("z9hG4bK-d87543-4dade06d0bdb11ee-1--d87543-"))
+              > cseq 1 MESSAGE
+              > contact <sip:fluffy@127.0.0.1:5070>
+              > max-forwards 70
+              > content-type multipart/mixed
+              > route <sip:127.0.0.1:5080> (lr false)
+              body: 553 bytes
               reprint: same
             == unreason
             response 200 "= 2**3 * 5**2 но сто девяносто девять - простое"
@@ -933,6 +1048,39 @@ fn small_cases() {
               reply: none
         "#]],
     );
+}
+
+/// RFC 4475 3.1.1.11: the second body part is binary, with NUL, CR and LF
+/// octets of its own; only Content-Length may delimit the body, on a
+/// datagram and on a stream alike.
+#[test]
+fn binary_multipart_body_is_framed_by_content_length() {
+    let bytes = include_bytes!("../../testdata/torture/mpart01.sip");
+    let body = Message::parse(bytes).map(|message| message.body().to_vec());
+    let body = body.unwrap_or_default();
+    let octets = |wanted: u8| body.iter().filter(|&&byte| byte == wanted).count();
+    let tail = body
+        .get(body.len().saturating_sub(22)..)
+        .unwrap_or_default();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "body {} bytes, {} NUL, {} LF, ends {:?}",
+        body.len(),
+        octets(0),
+        octets(b'\n'),
+        String::from_utf8_lossy(tail),
+    );
+    let mut stream = bytes.to_vec();
+    stream.extend_from_slice(include_bytes!("../../testdata/torture/longreq.sip"));
+    render_stream(&mut out, &stream, 7);
+    let expect = expect![[r#"
+        body 553 bytes, 2 NUL, 14 LF, ends "--7a9cbec02ceef655--\r\n"
+        message 1290 bytes, cseq Ok("1 MESSAGE"), body 553
+        message 3515 bytes, cseq Ok("3882340 INVITE"), body 150
+        left over 0 bytes
+    "#]];
+    expect.assert_eq(&out);
 }
 
 #[test]
