@@ -1,6 +1,6 @@
 //! Sans-IO media plane of the civicline switch: RTP/RTCP packets, G.711, RFC 4733
 //! telephone-events, WAV files, prompt playback, the two-leg relay with symmetric-RTP
-//! latching, call recording and tone analysis.
+//! latching, call recording, tone analysis and the media threads' delay histograms.
 //!
 //! Nothing in this crate touches sockets, threads or clocks. Time arrives as a [`Millis`]
 //! argument (any monotonic origin chosen by the caller) and randomness from a seeded
@@ -14,6 +14,7 @@
 //! The per-packet paths of the relay work in place on the caller's receive buffer and do
 //! not allocate.
 
+pub mod delay;
 pub mod dtmf;
 pub mod g711;
 pub mod player;

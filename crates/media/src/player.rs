@@ -79,6 +79,9 @@ impl std::error::Error for PlayerError {}
 pub struct OutPacket {
     /// The fixed header.
     pub header: RtpHeader,
+    /// The 20 ms slot the packet was made for: when it should leave. A caller that sends it
+    /// later can measure how late it went out.
+    pub slot: Millis,
     payload: [u8; SAMPLES_PER_PACKET],
     payload_len: usize,
 }
@@ -268,7 +271,7 @@ impl Player {
                     for (dst, src) in payload.iter_mut().zip(packet.payload.to_bytes()) {
                         *dst = src;
                     }
-                    self.push(packet.marker, payload_type, timestamp, payload, 4);
+                    self.push(at, packet.marker, payload_type, timestamp, payload, 4);
                     self.finish_slot(at);
                     return true;
                 }
@@ -284,6 +287,7 @@ impl Player {
         self.config.codec.encode(&samples, &mut payload);
         let marker = self.marker_pending;
         self.push(
+            at,
             marker,
             self.config.codec.payload_type(),
             self.next_timestamp,
@@ -296,6 +300,7 @@ impl Player {
 
     fn push(
         &mut self,
+        slot: Millis,
         marker: bool,
         payload_type: u8,
         timestamp: u32,
@@ -312,6 +317,7 @@ impl Player {
         self.next_sequence = self.next_sequence.wrapping_add(1);
         self.packets.push_back(OutPacket {
             header,
+            slot,
             payload,
             payload_len: len,
         });

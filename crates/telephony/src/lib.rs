@@ -38,5 +38,6 @@ mod media;
 mod prompts;
 mod shell;
 
+pub use media::{MediaDelay, MediaStats};
 pub use prompts::announcement_texts;
 pub use shell::{Handle, Running, StartError, bind_sip, start};

@@ -1,9 +1,16 @@
 //! The media plane: dedicated OS threads, each running its own current-thread tokio runtime,
 //! that own the RTP sockets of the calls assigned to them. One task per leg receives packets
 //! and handles them at once (latching, DTMF detection, recording, relaying to the bridged leg
-//! with stream rewriting); one pacing task per thread sends prompt and hold-music packets every
-//! 20 ms. All legs of a call live on one thread, so a bridge never crosses threads and the
-//! per-thread state needs no locks. The control plane only sends commands and receives events.
+//! with stream rewriting); each thread's pacer, polled ahead of those tasks, sends prompt and
+//! hold-music packets every 20 ms. All legs of a call live on one thread, so a bridge never
+//! crosses threads and the per-thread state needs no locks. The control plane only sends
+//! commands and receives events.
+//!
+//! Every thread keeps always-on delay histograms ([`MediaStats`]): for each relayed packet the
+//! time from the socket read that received it to the send of the rewritten packet, and for each
+//! prompt or hold-music packet how late it left against its 20 ms slot. They show whether the
+//! switch delays packets at load; datagrams dropped before the read (a full receive buffer) are
+//! counted by the kernel per socket, in `/proc/net/udp`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,8 +18,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use media::delay::{BOUNDS_US, DelayHistogram, DelaySnapshot};
 use media::dtmf::DtmfDetector;
 use media::player::{Player, PlayerConfig, PlayerEvent, Prompt, PromptId};
 use media::recorder::{Layout, Recorder};
@@ -22,6 +31,9 @@ use media::{Millis, StreamIds};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::switch::{LegId, MediaCommand, MediaEvent, PlayItem};
+
+#[cfg(test)]
+mod tests;
 
 /// Prompt audio shared by every media thread: WAVs from the prompts directory plus the
 /// generated hold music, beep and chime.
@@ -113,6 +125,119 @@ enum Command {
 pub(crate) struct MediaPlane {
     threads: Vec<(UnboundedSender<Command>, std::thread::JoinHandle<()>)>,
     leg_threads: HashMap<LegId, usize>,
+    stats: MediaStats,
+}
+
+/// One media thread's counters, written by that thread only.
+#[derive(Debug, Default)]
+struct ThreadStats {
+    /// Socket read to send of each relayed packet.
+    relay: DelayHistogram,
+    /// Lateness of each prompt and hold-music packet against its 20 ms slot.
+    paced: DelayHistogram,
+    /// Packets the thread could not send (socket send buffer full, or an error).
+    send_failures: AtomicU64,
+}
+
+/// The media threads' delay histograms and send failures, readable from any thread while the
+/// switch runs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MediaStats {
+    /// The media threads' shared clock origin: histogram windows are counted from it.
+    origin: Instant,
+    threads: Arc<[Arc<ThreadStats>]>,
+}
+
+/// A reading of [`MediaStats`], summed over the media threads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaDelay {
+    /// Media threads running.
+    pub threads: usize,
+    /// Socket read to send of each relayed RTP packet.
+    pub relay: DelaySnapshot,
+    /// How late each prompt and hold-music packet left against its 20 ms slot.
+    pub paced: DelaySnapshot,
+    /// Packets that could not be sent (socket send buffer full, or an error).
+    pub send_failures: u64,
+}
+
+impl MediaStats {
+    /// The counters so far.
+    pub fn read(&self) -> MediaDelay {
+        let now = millis_since(self.origin, Instant::now());
+        let mut delay = MediaDelay {
+            threads: self.threads.len(),
+            ..MediaDelay::default()
+        };
+        for thread in self.threads.iter() {
+            delay.relay = delay.relay.merge(&thread.relay.snapshot(now));
+            delay.paced = delay.paced.merge(&thread.paced.snapshot(now));
+            delay.send_failures += thread.send_failures.load(Ordering::Relaxed);
+        }
+        delay
+    }
+}
+
+impl MediaDelay {
+    /// Appends the figures in the Prometheus text format: two histograms in seconds (buckets
+    /// at 1, 2, 5, 10, 20 and 50 ms), their maxima since start and over the last 5 to 10
+    /// seconds, and the send failures.
+    pub fn write_prometheus(&self, out: &mut String) {
+        use std::fmt::Write;
+        let seconds = |us: u64| us as f64 / 1e6;
+        let families = [
+            (
+                "civicline_media_relay_delay_seconds",
+                "Time from the socket read of an RTP packet to the send of the relayed packet.",
+                &self.relay,
+            ),
+            (
+                "civicline_media_paced_lateness_seconds",
+                "How late prompt and hold-music RTP packets left against their 20 ms slot.",
+                &self.paced,
+            ),
+        ];
+        for (name, help, snapshot) in families {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+            let cumulative = snapshot.cumulative();
+            for (bound, count) in BOUNDS_US.iter().zip(cumulative) {
+                let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {count}", seconds(*bound));
+            }
+            let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", snapshot.count());
+            let _ = writeln!(out, "{name}_sum {:.6}", seconds(snapshot.sum_us));
+            let _ = writeln!(out, "{name}_count {}", snapshot.count());
+            let _ = writeln!(
+                out,
+                "# HELP {name}_max Largest value since start.\n# TYPE {name}_max gauge\n{name}_max {:.6}",
+                seconds(snapshot.max_us)
+            );
+            let _ = writeln!(
+                out,
+                "# HELP {name}_recent_max Largest value over the last 5 to 10 seconds.\n# TYPE {name}_recent_max gauge\n{name}_recent_max {:.6}",
+                seconds(snapshot.recent_max_us)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP civicline_media_send_failures_total RTP packets the media threads could not send.\n# TYPE civicline_media_send_failures_total counter\ncivicline_media_send_failures_total {}",
+            self.send_failures
+        );
+        let _ = writeln!(
+            out,
+            "# HELP civicline_media_threads Media threads running.\n# TYPE civicline_media_threads gauge\ncivicline_media_threads {}",
+            self.threads
+        );
+    }
+}
+
+/// `at` in milliseconds since `origin`, the media threads' clock.
+fn millis_since(origin: Instant, at: Instant) -> Millis {
+    Millis(u64::try_from(at.saturating_duration_since(origin).as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Microseconds from `earlier` to `later` (zero if `later` is earlier).
+fn micros_between(earlier: Instant, later: Instant) -> u64 {
+    u64::try_from(later.saturating_duration_since(earlier).as_micros()).unwrap_or(u64::MAX)
 }
 
 impl MediaPlane {
@@ -123,21 +248,34 @@ impl MediaPlane {
         events: UnboundedSender<MediaEvent>,
         seed: u64,
     ) -> std::io::Result<MediaPlane> {
+        let origin = Instant::now();
         let mut threads = Vec::new();
+        let mut all_stats = Vec::new();
         for index in 0..count.max(1) {
             let (tx, rx) = unbounded_channel();
             let prompts = Arc::clone(&prompts);
             let events = events.clone();
             let thread_seed = seed ^ (index as u64).wrapping_mul(0x9E37_79B9);
+            let stats = Arc::new(ThreadStats::default());
+            all_stats.push(Arc::clone(&stats));
             let join = std::thread::Builder::new()
                 .name(format!("civicline-media-{index}"))
-                .spawn(move || run_thread(rx, events, prompts, thread_seed))?;
+                .spawn(move || run_thread(rx, events, prompts, thread_seed, origin, stats))?;
             threads.push((tx, join));
         }
         Ok(MediaPlane {
             threads,
             leg_threads: HashMap::new(),
+            stats: MediaStats {
+                origin,
+                threads: all_stats.into(),
+            },
         })
+    }
+
+    /// The threads' counters.
+    pub(crate) fn stats(&self) -> MediaStats {
+        self.stats.clone()
     }
 
     /// Hands a bound socket for `leg` to the thread of `call`.
@@ -191,6 +329,8 @@ fn run_thread(
     events: UnboundedSender<MediaEvent>,
     prompts: Arc<Prompts>,
     seed: u64,
+    origin: Instant,
+    stats: Arc<ThreadStats>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -208,14 +348,19 @@ fn run_thread(
         events,
         prompts,
         rng: media::Rng::new(seed),
-        origin: Instant::now(),
+        origin,
         next_prompt: 1,
+        stats,
     }));
     let wake = Rc::new(tokio::sync::Notify::new());
+    // The pacer and the command loop run inside the LocalSet's own future, not as spawned
+    // tasks: the LocalSet polls that future before every batch of (at most 61) receive tasks,
+    // so a due prompt packet never waits behind a whole round of busy sockets.
     local.block_on(&runtime, async move {
-        let pacer = tokio::task::spawn_local(pace(Rc::clone(&state), Rc::clone(&wake)));
-        command_loop(commands, Rc::clone(&state), wake).await;
-        pacer.abort();
+        tokio::select! {
+            () = pace(Rc::clone(&state), Rc::clone(&wake)) => {}
+            () = command_loop(commands, Rc::clone(&state), wake) => {}
+        }
         let legs: Vec<LegRt> = state
             .borrow_mut()
             .legs
@@ -274,8 +419,9 @@ async fn receive(leg: LegId, socket: Rc<tokio::net::UdpSocket>, state: Rc<RefCel
     loop {
         match socket.recv_from(&mut buf).await {
             Ok((len, from)) => {
+                let read_at = Instant::now();
                 if let Some(packet) = buf.get_mut(..len) {
-                    state.borrow_mut().packet(leg, packet, from);
+                    state.borrow_mut().packet(leg, packet, from, read_at);
                 }
             }
             Err(error) => {
@@ -328,11 +474,12 @@ struct ThreadState {
     rng: media::Rng,
     origin: Instant,
     next_prompt: u64,
+    stats: Arc<ThreadStats>,
 }
 
 impl ThreadState {
     fn now(&self) -> Millis {
-        Millis(u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX))
+        millis_since(self.origin, Instant::now())
     }
 
     fn next_deadline(&self) -> Option<tokio::time::Instant> {
@@ -500,8 +647,9 @@ impl ThreadState {
         state.relay = Some(Relay::new(ids, map));
     }
 
-    fn packet(&mut self, leg: LegId, packet: &mut [u8], from: SocketAddr) {
-        let now = self.now();
+    /// Handles a packet of `leg` that the socket read returned at `read_at`.
+    fn packet(&mut self, leg: LegId, packet: &mut [u8], from: SocketAddr, read_at: Instant) {
+        let now = millis_since(self.origin, read_at);
         let Some(state) = self.legs.get_mut(&leg) else {
             return;
         };
@@ -537,7 +685,16 @@ impl ThreadState {
             return;
         };
         if let Ok(Verdict::Forward) = relay.forward(now, packet) {
-            let _ = out.socket.try_send_to(packet, remote);
+            let sent = out.socket.try_send_to(packet, remote);
+            let sent_at = Instant::now();
+            if let Err(error) = sent {
+                self.stats.send_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%error, "rtp relay send failed");
+            }
+            self.stats.relay.record(
+                millis_since(self.origin, sent_at),
+                micros_between(read_at, sent_at),
+            );
         }
     }
 
@@ -558,7 +715,17 @@ impl ThreadState {
                 if let (Ok(len), Some(remote)) = (packet.write(&mut buf), state.latch.remote())
                     && let Some(bytes) = buf.get(..len)
                 {
-                    let _ = state.socket.try_send_to(bytes, remote);
+                    let sent = state.socket.try_send_to(bytes, remote);
+                    let sent_at = Instant::now();
+                    if let Err(error) = sent {
+                        self.stats.send_failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(%error, "rtp prompt send failed");
+                    }
+                    let slot = self.origin + std::time::Duration::from_millis(packet.slot.0);
+                    self.stats.paced.record(
+                        millis_since(self.origin, sent_at),
+                        micros_between(slot, sent_at),
+                    );
                 }
             }
             while let Some(event) = player.poll_event() {

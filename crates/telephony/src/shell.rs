@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortRange};
 use crate::event::{CallId, Event, PauseCode, ScheduledCallback, Snapshot};
-use crate::media::{MediaPlane, Prompts};
+use crate::media::{MediaDelay, MediaPlane, MediaStats, Prompts};
 use crate::switch::{LegId, MediaCommand, MediaEvent, Output, Params, Switch};
 
 /// How many events may wait for the consumer before new ones are dropped (and counted).
@@ -55,6 +55,7 @@ pub struct Handle {
     commands: mpsc::UnboundedSender<Command>,
     shutdown: CancellationToken,
     sip_addr: SocketAddr,
+    media: MediaStats,
 }
 
 impl Handle {
@@ -108,6 +109,11 @@ impl Handle {
     /// The address SIP listens on.
     pub fn sip_addr(&self) -> SocketAddr {
         self.sip_addr
+    }
+
+    /// The media threads' delay histograms and send failures so far (always on, lock-free).
+    pub fn media_delay(&self) -> MediaDelay {
+        self.media.read()
     }
 }
 
@@ -209,6 +215,7 @@ pub async fn start(
     let (event_tx, event_rx) = mpsc::channel(EVENT_BUFFER);
     let (tcp_tx, tcp_rx) = mpsc::unbounded_channel();
     let accept = tokio::spawn(accept_loop(tcp, tcp_tx.clone(), shutdown.clone()));
+    let media_stats = media.stats();
     let shell = Shell {
         switch,
         udp: Arc::new(udp),
@@ -226,6 +233,7 @@ pub async fn start(
             commands: command_tx,
             shutdown,
             sip_addr,
+            media: media_stats,
         },
         events: event_rx,
         task,

@@ -14,11 +14,16 @@ use crate::AppState;
 /// (route, method, status).
 type RequestKey = (String, String, u16);
 
+/// Writes figures kept outside the web layer (such as the phone switch's media delay) in the
+/// Prometheus text format, at the end of `/metrics`.
+type Source = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// Request counters and latency sums per route, method and status.
 #[derive(Default)]
 pub struct Metrics {
     /// Count and total seconds per key.
     requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
+    sources: Mutex<Vec<Source>>,
 }
 
 impl Metrics {
@@ -28,6 +33,11 @@ impl Metrics {
         let entry = requests.entry((route.to_owned(), method.to_string(), status)).or_default();
         entry.0 += 1;
         entry.1 += elapsed.as_secs_f64();
+    }
+
+    /// Adds figures to `/metrics` (the server adds the phone switch's).
+    pub fn add_source(&self, source: Box<dyn Fn(&mut String) + Send + Sync>) {
+        self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(source);
     }
 }
 
@@ -70,6 +80,9 @@ pub(crate) async fn prometheus(State(state): State<AppState>) -> Response {
         );
     }
     live_metrics(&mut out, &state.live.view(store::now()));
+    for source in state.metrics.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter() {
+        source(&mut out);
+    }
     match state.store.counts().await {
         Ok(counts) => {
             out += "# HELP civicline_cases Cases in the registry.\n# TYPE civicline_cases gauge\n";

@@ -38,7 +38,7 @@ fn runs(codec: Codec, packet: &OutPacket) -> String {
 /// where the command is `enqueue ID LEN [loop]` (samples all `1000 * ID`), `stop`,
 /// `skip`, `dtmf EVENT MS`, `late` (one `handle_timeout(T)` without catching up first)
 /// or `run` (just advance). Before each command the clock advances to `T`, handling every
-/// timeout on the way.
+/// timeout on the way. A packet made for an earlier 20 ms slot than `T` shows `slot=`.
 fn check(script: &str, expect: Expect) {
     let codec = Codec::Pcma;
     let config = PlayerConfig {
@@ -51,8 +51,14 @@ fn check(script: &str, expect: Expect) {
     let drain = |player: &mut Player, now: Millis, out: &mut String| {
         while let Some(packet) = player.poll_packet() {
             let h = packet.header;
+            // The slot is shown only when the packet leaves late (after a `late` step).
+            let slot = if packet.slot == now {
+                String::new()
+            } else {
+                format!("slot={} ", packet.slot.0)
+            };
             out.push_str(&format!(
-                "t={} seq={} ts=+{} {}pt={} {}\n",
+                "t={} {slot}seq={} ts=+{} {}pt={} {}\n",
                 now.0,
                 h.sequence,
                 h.timestamp.wrapping_sub(IDS.first_timestamp),
@@ -219,17 +225,17 @@ fn late_caller_bursts_then_skips() {
             > 0 enqueue 1 3200
               next=Some(0)
             > 60 late
-            t=60 seq=65534 ts=+0 M pt=8 1008x160
-            t=60 seq=65535 ts=+160 pt=8 1008x160
-            t=60 seq=0 ts=+320 pt=8 1008x160
+            t=60 slot=0 seq=65534 ts=+0 M pt=8 1008x160
+            t=60 slot=20 seq=65535 ts=+160 pt=8 1008x160
+            t=60 slot=40 seq=0 ts=+320 pt=8 1008x160
             t=60 seq=1 ts=+480 pt=8 1008x160
               next=Some(80)
             > 400 late
-            t=400 seq=2 ts=+2400 pt=8 1008x160
-            t=400 seq=3 ts=+2560 pt=8 1008x160
-            t=400 seq=4 ts=+2720 pt=8 1008x160
-            t=400 seq=5 ts=+2880 pt=8 1008x160
-            t=400 seq=6 ts=+3040 pt=8 1008x160
+            t=400 slot=300 seq=2 ts=+2400 pt=8 1008x160
+            t=400 slot=320 seq=3 ts=+2560 pt=8 1008x160
+            t=400 slot=340 seq=4 ts=+2720 pt=8 1008x160
+            t=400 slot=360 seq=5 ts=+2880 pt=8 1008x160
+            t=400 slot=380 seq=6 ts=+3040 pt=8 1008x160
             t=400 seq=7 ts=+3200 pt=8 1008x160
               next=Some(420)
         "#]],
