@@ -24,7 +24,13 @@
                           (GET /api/v1/cases?q=...) and prints them with their attachments as
                           JSON; waits up to 10 s for one with an attachment
   pcap OUT SECONDS        a G.711 A-law RTP capture for SIPp's play_pcap_audio
+  alaw OUT SECONDS        the same tone as raw A-law samples, for SIPp's rtp_stream
   audio-check CALLER AGENT  the baresip call's recordings: tones both ways, music while queued
+  media-delay URL         the switch's media delay histograms from URL/metrics, as one JSON line
+  delay-report LABEL BEFORE AFTER
+                          the histograms between two media-delay readings, one line each for the
+                          relay (socket read to send) and paced packets (lateness against the
+                          20 ms slot): share per bucket, packets, recent maximum, send failures
 """
 import datetime
 import json
@@ -341,29 +347,35 @@ def audio_check(caller_wav, agent_wav):
     sys.exit(1 if problems else 0)
 
 
+def alaw(sample):
+    sign = 0x80 if sample >= 0 else 0
+    sample = min(abs(sample), 32635)
+    exponent, mantissa = 7, 0
+    for exp in range(7, 0, -1):
+        if sample >= (1 << (exp + 7)):
+            exponent = exp
+            break
+    else:
+        exponent = 0
+    mantissa = (sample >> (exponent + 3 if exponent else 4)) & 0x0F
+    return ((sign | (exponent << 4) | mantissa) ^ 0x55) & 0xFF
+
+
+def tone_frame(n):
+    """The n-th 20 ms A-law frame of a 440 Hz tone."""
+    return bytes(alaw(int(8000 * math.sin(2 * math.pi * 440 * (n * 160 + i) / 8000))) for i in range(160))
+
+
 def pcap(out, seconds):
     """A pcap of G.711 A-law RTP (PT 8, 20 ms, a 440 Hz tone) for SIPp's play_pcap_audio; SIPp
     replays the RTP payloads with the capture's timing and ignores the addresses."""
     import struct
 
-    def alaw(sample):
-        sign = 0x80 if sample >= 0 else 0
-        sample = min(abs(sample), 32635)
-        exponent, mantissa = 7, 0
-        for exp in range(7, 0, -1):
-            if sample >= (1 << (exp + 7)):
-                exponent = exp
-                break
-        else:
-            exponent = 0
-        mantissa = (sample >> (exponent + 3 if exponent else 4)) & 0x0F
-        return ((sign | (exponent << 4) | mantissa) ^ 0x55) & 0xFF
-
     frames = int(float(seconds) * 50)
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for n in range(frames):
-            payload = bytes(alaw(int(8000 * math.sin(2 * math.pi * 440 * (n * 160 + i) / 8000))) for i in range(160))
+            payload = tone_frame(n)
             rtp = struct.pack("!BBHII", 0x80, 8, n & 0xFFFF, n * 160, 0x1234ABCD) + payload
             udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
@@ -372,6 +384,60 @@ def pcap(out, seconds):
             t = n * 0.02
             f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(eth), len(eth)))
             f.write(eth)
+
+
+def alaw_file(out, seconds):
+    """Raw A-law samples of the same tone, for SIPp's rtp_stream (PT 8: 160 bytes per 20 ms)."""
+    with open(out, "wb") as f:
+        for n in range(max(1, int(float(seconds) * 50))):
+            f.write(tone_frame(n))
+
+
+DELAY_FAMILIES = {
+    "relay": "civicline_media_relay_delay_seconds",
+    "paced": "civicline_media_paced_lateness_seconds",
+}
+
+
+def media_delay(url):
+    """Prints {"relay": {"buckets": [[le, n], ...], "sum": s, "max": s, "recent_max": s}, ...}."""
+    text = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
+    out = {kind: {"buckets": [], "sum": 0.0, "max": 0.0, "recent_max": 0.0} for kind in DELAY_FAMILIES}
+    out["send_failures"] = 0
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, value = line.rsplit(" ", 1)
+        if name == "civicline_media_send_failures_total":
+            out["send_failures"] = int(float(value))
+        for kind, family in DELAY_FAMILIES.items():
+            if name.startswith(family + "_bucket{le="):
+                out[kind]["buckets"].append([name.split('"')[1], int(float(value))])
+            elif name in (family + "_sum", family + "_max", family + "_recent_max"):
+                out[kind][name[len(family) + 1:]] = float(value)
+    print(json.dumps(out))
+
+
+def delay_report(label, before, after):
+    before, after = json.loads(before), json.loads(after)
+    for kind in DELAY_FAMILIES:
+        b = dict(before[kind]["buckets"])
+        a = after[kind]["buckets"]
+        if not a:
+            print(f"{label} {kind}: no figures (no /metrics media histograms)")
+            continue
+        total = a[-1][1] - b.get(a[-1][0], 0)
+        shares, previous = [], 0
+        for le, cumulative in a:
+            n = cumulative - b.get(le, 0)
+            name = ">=50ms" if le == "+Inf" else f"<{float(le) * 1000:g}ms"
+            shares.append(f"{name} {100 * (n - previous) / max(total, 1):.2f}%")
+            previous = n
+        mean = (after[kind]["sum"] - before[kind]["sum"]) / max(total, 1) * 1000
+        print(f"{label} {kind}: {total} packets, mean {mean:.3f} ms, max (last 5-10 s) "
+              f"{after[kind]['recent_max'] * 1000:.1f} ms, max since start {after[kind]['max'] * 1000:.1f} ms; "
+              + ", ".join(shares))
+    print(f"{label} send failures: {after['send_failures'] - before['send_failures']}")
 
 
 def wait_http(url):
@@ -400,5 +466,8 @@ if __name__ == "__main__":
         "audio-check": lambda: audio_check(*args),
         "baresip-ports": baresip_ports,
         "pcap": lambda: pcap(*args),
+        "alaw": lambda: alaw_file(*args),
         "voicemail-case": lambda: voicemail_case(*args),
+        "media-delay": lambda: media_delay(*args),
+        "delay-report": lambda: delay_report(*args),
     }[command]()
