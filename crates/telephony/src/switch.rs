@@ -306,7 +306,6 @@ enum LegState {
 
 #[derive(Debug)]
 struct Leg {
-    id: LegId,
     call: CallId,
     role: LegRole,
     peer: Peer,
@@ -348,9 +347,8 @@ struct QueueOptions {
 
 impl Leg {
     /// A leg whose media socket is still to be opened.
-    fn new(id: LegId, call: CallId, role: LegRole, peer: Peer, queue: Option<usize>, now: u64) -> Leg {
+    fn new(call: CallId, role: LegRole, peer: Peer, queue: Option<usize>, now: u64) -> Leg {
         Leg {
-            id,
             call,
             role,
             peer,
@@ -887,7 +885,7 @@ impl Switch {
     }
 
     /// Arms a call's or a leg's deadline (the field itself is set by the caller).
-    pub(super) fn arm(&mut self, at: u64, what: Due) {
+    fn arm(&mut self, at: u64, what: Due) {
         self.deadlines.push(Reverse((at, what)));
     }
 

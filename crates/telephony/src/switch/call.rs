@@ -54,7 +54,7 @@ impl Switch {
                 case: None,
             },
         );
-        let mut caller_leg = Leg::new(leg, id, LegRole::Caller, peer, None, self.now);
+        let mut caller_leg = Leg::new(id, LegRole::Caller, peer, None, self.now);
         caller_leg.invite = Some(request);
         caller_leg.invite_key = Some(key);
         caller_leg.offer = Some(offer);
@@ -676,7 +676,7 @@ impl Switch {
         call.offers.insert(agent, leg);
         self.legs.insert(
             leg,
-            Leg::new(leg, call_id, LegRole::Agent(agent), peer, queue, self.now),
+            Leg::new(call_id, LegRole::Agent(agent), peer, queue, self.now),
         );
         self.media(MediaCommand::Open { leg, call: call_id });
         let name = self.agent_name(agent);

@@ -274,7 +274,7 @@ impl Switch {
         });
         self.legs.insert(
             citizen_leg,
-            Leg::new(citizen_leg, call_id, LegRole::Citizen, peer, queue, now),
+            Leg::new(call_id, LegRole::Citizen, peer, queue, now),
         );
         self.media(MediaCommand::Open {
             leg: citizen_leg,
