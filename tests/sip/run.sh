@@ -237,6 +237,45 @@ test_no_answer() {
     fi
 }
 
+# 7. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
+# rings it, gets nothing back, and after the ring timeout offers the call to agent3; the caller
+# keeps their place and agent2 is left in no stale ringing or on-call state.
+test_vanished_agent() {
+    local after status=0 s3=0 vanished pid3 what="an agent whose phone vanished is skipped"
+    after=$(last_cdr)
+    sipp_agent agent2 agent2 agent_answer.xml 30000
+    vanished=$agent_pid
+    sleep 1.5
+    kill -9 "$vanished" 2>/dev/null || true
+    wait "$vanished" 2>/dev/null || true
+    sipp_agent agent3 agent3 agent_answer.xml 16000
+    pid3=$agent_pid
+    sleep 1
+    sipp_caller vanished 12000 || status=$?
+    wait "$pid3" || s3=$?
+    if ((status != 0 || s3 != 0)); then
+        fail "$what" "caller sipp exit $status, agent3 $s3"; show_logs vanished agent3; return
+    fi
+    if ! cdr_check vanished "$after" \
+        'len(caller) == 1 and caller[0]["outcome"] == "answered" and caller[0]["agent"] == "agent3"' \
+        'any(a["agent"] == "agent2" and a["outcome"] in ("no_answer", "unreachable") for a in agents)'; then
+        fail "$what" "call records"; return
+    fi
+    if python3 - "$url" <<'PY'
+import json, os, sys, urllib.request
+request = urllib.request.Request(sys.argv[1] + "/api/v1/queues/live",
+    headers={"Authorization": "Bearer " + os.environ["CIVICLINE_TOKEN"]})
+with urllib.request.urlopen(request, timeout=10) as response:
+    agents = {a["agent"]: a["state"] for a in json.load(response)["agents"]}
+assert agents.get("agent2") not in ("ringing", "on_call"), agents
+PY
+    then
+        pass "$what: agent2's SIPp killed after REGISTER; rung for 5 s, then agent3 answers; agent2 not left ringing"
+    else
+        fail "$what" "agent2 left in a stale state"
+    fi
+}
+
 # agent_state AGENT STATE: PUT /api/v1/agents/AGENT/state as the supervisor; true on 204.
 agent_state() {
     python3 - "$url" "$1" "$2" <<'PY'
@@ -354,6 +393,7 @@ test_answered
 test_no_answer
 test_skills
 test_callback
+test_vanished_agent
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
     # shellcheck source=tests/sip/baresip.sh
     source "$here/baresip.sh"

@@ -768,6 +768,9 @@ impl Switch {
                 {
                     tracing::debug!(%error, "cancel not sent");
                 }
+                // The record is written now: a phone that vanished never sends its 487. The leg
+                // itself stays until the final response (or the guard).
+                self.finish_agent_leg(leg_id, Outcome::NoAnswer);
             }
             LegState::Up => {
                 self.hang_up_leg(leg_id);

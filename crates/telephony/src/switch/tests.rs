@@ -713,6 +713,7 @@ fn ring_timeout_cancels_and_tries_the_next_agent() {
             001.000   event agent agent1 ringing registered=true
             001.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
             001.000 127.0.0.1:5071 <- 180 Ringing (INVITE)
+            016.000   event ended c1 Agent { agent: "agent1" } no_answer queue=administrative_services agent=agent1 wait=0 talk=0
             016.000   event agent agent1 missed registered=true
             016.000   event agent agent2 ringing registered=true
             016.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
@@ -720,7 +721,6 @@ fn ring_timeout_cancels_and_tries_the_next_agent() {
             016.000 127.0.0.1:5071 <- 200 OK (CANCEL)
             016.000 127.0.0.1:5071 <- 487 Request Terminated (INVITE)
             016.000   -> 127.0.0.1:5071 ACK sip:agent1@127.0.0.1:5071
-            016.000   event ended c1 Agent { agent: "agent1" } no_answer queue=administrative_services agent=agent1 wait=0 talk=0
             016.000 127.0.0.1:5072 <- 180 Ringing (INVITE)
             016.000 127.0.0.1:5072 <- 200 OK (INVITE)
             016.000   media bridge l2 l4
@@ -763,12 +763,12 @@ fn a_phone_that_unregisters_while_ringing_is_skipped_and_the_caller_keeps_waitin
             000.000   event agent agent1 ringing registered=true
             000.000   event queue general waiting=1 idle=0 staffed=1
             000.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            002.000   event ended c1 Agent { agent: "agent1" } no_answer queue=general agent=agent1 wait=0 talk=0
             002.000   event agent agent1 available registered=false
             002.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
             002.000   event agent agent1 logged_out registered=false
             002.000   event queue general waiting=1 idle=0 staffed=0
             002.000 127.0.0.1:5071 <- 200 OK (CANCEL)
-            002.000   event ended c1 Agent { agent: "agent1" } no_answer queue=general agent=agent1 wait=0 talk=0
             022.000   event agent agent2 available registered=true
             022.000   event agent agent2 ringing registered=true
             022.000   event queue general waiting=1 idle=0 staffed=1
@@ -818,6 +818,7 @@ fn agent_busy_or_unreachable_is_skipped() {
             016.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
             018.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
             022.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+            030.000   event ended c1 Agent { agent: "agent1" } no_answer queue=psychological_support agent=agent1 wait=0 talk=0
             030.000   event agent agent1 missed registered=true
             030.000   -> 127.0.0.1:5071 CANCEL sip:agent1@127.0.0.1:5071
             030.500   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
