@@ -31,6 +31,8 @@ const AGENT_TOKEN: &str = "agent-session-token";
 async fn fixture() -> AppState {
     let dir = std::env::temp_dir()
         .join(format!("civicline-open311-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    // Process ids come round again: a directory left by an earlier run must not be reused.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let store = store::Store::open(&store::Location::SqliteFile(dir.join("test.db"))).await.unwrap();
     let institution = |code: &str, bg: &str, en: &str| store::NewInstitution {

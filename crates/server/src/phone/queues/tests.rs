@@ -39,6 +39,7 @@ fn feed(engine: &mut Engine, at: u64, input: Input) {
 #[tokio::test]
 async fn the_log_is_stored_and_live_figures_follow() {
     let dir = std::env::temp_dir().join(format!("civicline-queues-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let store = store::Store::open(&store::Location::SqliteFile(dir.join("test.db"))).await.expect("open");
     let live = Arc::new(web::LiveState::default());
