@@ -2,9 +2,11 @@
 //!
 //! `bench cases` starts a real server on 127.0.0.1 (SQLite in a temporary directory, or the
 //! PostgreSQL given), then runs concurrent keep-alive HTTP/1.1 clients against it: first case
-//! creations, then case reads. It reports requests per second with p50 and p99 latency, and, on
-//! SQLite, the rate of raw single-row durable transactions for comparison. The load generator
-//! shares the machine with the server, so the figures are a floor.
+//! creations, then case reads. It reports requests per second with p50 and p99 latency, and for
+//! comparison the same clients on `/healthz` (no database, no login: what the HTTP stack and the
+//! load generator cost by themselves) and, on SQLite, the rate of raw single-row durable
+//! transactions. The load generator shares the machine (and the async runtime) with the server,
+//! so the figures are a floor.
 //!
 //! `bench acd` times the pure ACD engine: single routing decisions on a large centre
 //! (`acd::sim::Stress`: 10,000 agents, 200 queues, 20,000 waiting calls by default), with p50
@@ -204,6 +206,8 @@ async fn cases(clients: usize, seconds: u64, database_url: Option<String>) -> an
     std::fs::create_dir_all(&dir).context("create bench directory")?;
     let mut file = crate::config::ConfigFile::default();
     file.server.listen = "127.0.0.1:0".into();
+    // The whole program runs, phone switch included, but on a free port: 5060 may be taken.
+    file.telephony.sip_listen = "127.0.0.1:0".into();
     file.server.data_dir = dir.clone();
     file.server.database_url = database_url;
     let config = crate::config::Config::parse_and_validate(file, None).context("bench configuration")?;
@@ -253,6 +257,12 @@ async fn cases(clients: usize, seconds: u64, database_url: Option<String>) -> an
     })
     .await?;
     println!("{}", read.report());
+
+    let floor = phase("healthz (floor)", addr, clients, seconds, &token, |_, _| {
+        ("GET", "/healthz".to_owned(), Vec::new())
+    })
+    .await?;
+    println!("{}", floor.report());
 
     shutdown.cancel();
     let _ = running.task.await;

@@ -4,7 +4,9 @@
 //! [`queries`], and compiled for each backend by a macro, so the two cannot drift apart; the
 //! contract suite in `tests/it` runs against both. Case creation goes through a group-commit
 //! writer ([`writer`]): concurrent creations share one transaction and one fsync, which keeps
-//! every acknowledged case durable without paying a disk flush per case.
+//! every acknowledged case durable without paying a disk flush per case. A case is read in one
+//! statement, with its assignments and history folded in as JSON, and on SQLite through
+//! connections of its own ([`readers`]).
 //!
 //! The store knows nothing about HTTP or SIP. Rows are converted to and from `domain` types here
 //! and nowhere else.
@@ -14,11 +16,13 @@ mod cache;
 mod error;
 mod migrate;
 mod queries;
+mod readers;
 mod types;
 mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -49,7 +53,8 @@ impl std::fmt::Debug for Location {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    /// The pool, and the connections that serve the case reads (see `readers.rs`).
+    Sqlite(SqlitePool, Arc<readers::Readers>),
     Postgres(PgPool),
 }
 
@@ -70,12 +75,33 @@ macro_rules! dispatch {
     };
     ($store:expr, $($module:tt)::+, |$q:ident, $pool:ident| $body:expr) => {
         match &$store.backend {
-            Backend::Sqlite($pool) => {
+            Backend::Sqlite($pool, _) => {
                 use $($module)::+::sqlite as $q;
                 $body
             }
             Backend::Postgres($pool) => {
                 use $($module)::+::postgres as $q;
+                $body
+            }
+        }
+    };
+}
+
+/// Like `dispatch!` for one read statement, with `$conn` a connection: on SQLite one of the
+/// `readers`, on PostgreSQL one from the pool.
+macro_rules! dispatch_read {
+    ($store:expr, |$q:ident, $conn:ident| $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite(_, readers) => {
+                use crate::queries::sqlite as $q;
+                let mut lent = readers.lend().await?;
+                let $conn = &mut *lent;
+                $body
+            }
+            Backend::Postgres(pool) => {
+                use crate::queries::postgres as $q;
+                let mut pooled = pool.acquire().await?;
+                let $conn = &mut *pooled;
                 $body
             }
         }
@@ -98,24 +124,21 @@ impl Store {
     /// Opens (creating if needed) and migrates the database.
     pub async fn open(location: &Location) -> Result<Store, Error> {
         let backend = match location {
-            Location::SqliteFile(path) => Backend::Sqlite(open_sqlite(path).await?),
+            Location::SqliteFile(path) => {
+                let options = sqlite_options(path);
+                let pool = open_sqlite(&options).await?;
+                migrate::sqlite(&pool).await?;
+                let readers = readers::Readers::open(&options).await?;
+                Backend::Sqlite(pool, Arc::new(readers))
+            }
             Location::Postgres(url) => {
-                let options = PgConnectOptions::from_str(url).map_err(Error::from_connect)?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
-                    .await
-                    .map_err(Error::from_connect)?;
+                let pool = open_postgres(url).await?;
+                migrate::postgres(&pool).await?;
                 Backend::Postgres(pool)
             }
         };
-        match &backend {
-            Backend::Sqlite(pool) => migrate::sqlite(pool).await?,
-            Backend::Postgres(pool) => migrate::postgres(pool).await?,
-        }
         let writer = match &backend {
-            Backend::Sqlite(pool) => writer::Writer::sqlite(pool.clone()).await?,
+            Backend::Sqlite(pool, _) => writer::Writer::sqlite(pool.clone()).await?,
             Backend::Postgres(pool) => writer::Writer::postgres(pool.clone()).await?,
         };
         Ok(Store { backend, writer, cache: std::sync::Arc::new(cache::Caches::new()) })
@@ -124,7 +147,7 @@ impl Store {
     /// Which backend this store runs on: `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "sqlite",
+            Backend::Sqlite(..) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
     }
@@ -245,11 +268,16 @@ impl Store {
     }
 
     pub async fn case_by_reference(&self, reference: &str) -> Result<Option<Case>, Error> {
-        dispatch!(self, |q, pool| q::case_by_reference(pool, reference).await)
+        dispatch_read!(self, |q, conn| q::case_by_reference(conn, reference).await)
     }
 
     pub async fn case_by_id(&self, created: CaseCreated) -> Result<Option<Case>, Error> {
-        dispatch!(self, |q, pool| q::case_by_id(pool, created.id).await)
+        dispatch_read!(self, |q, conn| q::case_by_id(conn, created.id).await)
+    }
+
+    /// A case with its history, read in one statement (so it is also one consistent snapshot).
+    pub async fn case_with_history(&self, reference: &str) -> Result<Option<CaseWithHistory>, Error> {
+        dispatch_read!(self, |q, conn| q::case_with_history(conn, reference).await)
     }
 
     pub async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, Error> {
@@ -312,8 +340,8 @@ impl Store {
     }
 }
 
-async fn open_sqlite(path: &Path) -> Result<SqlitePool, Error> {
-    let options = SqliteConnectOptions::new()
+fn sqlite_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -321,10 +349,38 @@ async fn open_sqlite(path: &Path) -> Result<SqlitePool, Error> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("cache_size", "-32768");
+        .pragma("cache_size", "-32768")
+}
+
+async fn open_sqlite(options: &SqliteConnectOptions) -> Result<SqlitePool, Error> {
     SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)
+        // No ping before handing out a connection: the database is a file in this process, so a
+        // connection cannot go stale, and each ping is a round trip to the connection's thread.
+        .test_before_acquire(false)
+        .connect_with(options.clone())
+        .await
+        .map_err(Error::from_connect)
+}
+
+async fn open_postgres(url: &str) -> Result<PgPool, Error> {
+    let options = PgConnectOptions::from_str(url).map_err(Error::from_connect)?;
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        // The pool pings every connection it takes back; pinging again before lending it is one
+        // more round trip per query. Only a connection that has sat idle (when a restart or a
+        // network cut may have broken it) is pinged; a failed ping makes the pool take another.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(Error::from_connect)

@@ -2,7 +2,9 @@
 //!
 //! `backend_queries!` expands the same functions into `sqlite` and `postgres` modules with
 //! concrete pool and connection types. The SQL is portable: `$n` placeholders (SQLite accepts
-//! them), `RETURNING`, `ON CONFLICT`, BIGINT timestamps and ISO date text.
+//! them), `RETURNING`, `ON CONFLICT`, BIGINT timestamps and ISO date text. The one difference,
+//! the names of the JSON functions that fold a case's children into its row, is a macro
+//! argument.
 
 use domain::{AssignmentStatus, CaseStatus, Channel, Connection, InstitutionKind, Proceeding, Role,
     SubmissionKind};
@@ -169,14 +171,83 @@ impl CaseRow {
     }
 }
 
+/// One case in one row (see [`case_sql`]): the case, its citizen joined, and its assignments and
+/// (when asked for) its history as JSON arrays.
 #[derive(sqlx::FromRow)]
-struct CaseWithCitizenRow {
+struct CaseViewRow {
     #[sqlx(flatten)]
     case: CaseRow,
     citizen_name: Option<String>,
     citizen_phone: Option<String>,
     citizen_email: Option<String>,
     citizen_consent: Option<bool>,
+    /// A JSON array of [`AssignmentJson`] arrays, by id.
+    assignments: String,
+    /// A JSON array of [`EventJson`] arrays, by id; NULL when the history was not asked for.
+    history: Option<String>,
+}
+
+/// An assignment as [`case_sql`] puts it in JSON: `ASSIGNMENT_COLUMNS` in order.
+type AssignmentJson = (i64, i64, i64, String, String, i64, i64);
+
+/// A history event as [`case_sql`] puts it in JSON: `EVENT_COLUMNS` in order, with `public` as 0
+/// or 1 (SQLite's boolean column is an integer, so both backends write a number).
+type EventJson = (i64, i64, Option<i64>, i64, Option<i64>, String, i64, String);
+
+impl CaseViewRow {
+    fn into_case(self) -> Result<(Case, Option<Vec<CaseEvent>>), Error> {
+        let CaseViewRow {
+            case,
+            citizen_name,
+            citizen_phone,
+            citizen_email,
+            citizen_consent,
+            assignments,
+            history,
+        } = self;
+        let citizen = case.citizen_id.map(|id| Citizen {
+            id,
+            name: citizen_name,
+            phone: citizen_phone,
+            email: citizen_email,
+            consent_contact: citizen_consent.unwrap_or(false),
+        });
+        let assignments: Vec<AssignmentJson> =
+            serde_json::from_str(&assignments).map_err(|err| unreadable_json("assignments", &err))?;
+        let assignments = assignments
+            .into_iter()
+            .map(|(id, case_id, institution_id, status, deadline, created_at, updated_at)| {
+                AssignmentRow { id, case_id, institution_id, status, deadline, created_at, updated_at }
+                    .into_assignment()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let history = match history {
+            None => None,
+            Some(json) => {
+                let events: Vec<EventJson> =
+                    serde_json::from_str(&json).map_err(|err| unreadable_json("case_events", &err))?;
+                let events = events
+                    .into_iter()
+                    .map(|(id, case_id, institution_id, at, actor_user_id, kind, public, body)| CaseEvent {
+                        id,
+                        case_id,
+                        institution_id,
+                        at,
+                        actor_user_id,
+                        kind,
+                        public: public != 0,
+                        body,
+                    })
+                    .collect();
+                Some(events)
+            }
+        };
+        Ok((case.into_case(citizen, assignments)?, history))
+    }
+}
+
+fn unreadable_json(table: &str, err: &serde_json::Error) -> Error {
+    Error::Rule(format!("unreadable {table} JSON from the database: {err}"))
 }
 
 #[derive(sqlx::FromRow)]
@@ -325,13 +396,66 @@ const EVENT_COLUMNS: &str = "id, case_id, institution_id, at, actor_user_id, kin
 const ATTACHMENT_COLUMNS: &str =
     "id, case_id, sha256, filename, content_type, size, public, created_at";
 
+/// The SELECT that reads one case in one row ([`CaseViewRow`]): the case, its citizen joined,
+/// its assignments and, with `history`, its events as JSON arrays built by correlated
+/// subqueries. One statement instead of one per table: each statement costs a round trip to
+/// PostgreSQL, or on SQLite a hand-off to the connection's thread and back, and those hand-offs,
+/// not the lookups, were most of a case read's time. `json_agg` and `json_array` name the
+/// backend's aggregate and array constructor; `condition` is on `c`, with the key as `$1`.
+fn case_sql(json_agg: &str, json_array: &str, condition: &str, history: bool) -> String {
+    // The one boolean column, `case_events.public`, goes into JSON as a number on both backends.
+    let qualified = |columns: &str, table: &str| -> String {
+        columns
+            .split(", ")
+            .map(|column| match column {
+                "public" => format!("CASE WHEN {table}.public THEN 1 ELSE 0 END"),
+                _ => format!("{table}.{column}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // COALESCE: PostgreSQL's aggregate of no rows is NULL, SQLite's is `[]`.
+    let assignments = format!(
+        "(SELECT CAST(COALESCE({json_agg}({json_array}({}) ORDER BY a.id), '[]') AS TEXT) \
+         FROM assignments a WHERE a.case_id = c.id)",
+        qualified(ASSIGNMENT_COLUMNS, "a")
+    );
+    let history = if history {
+        format!(
+            "(SELECT CAST(COALESCE({json_agg}({json_array}({}) ORDER BY e.id), '[]') AS TEXT) \
+             FROM case_events e WHERE e.case_id = c.id)",
+            qualified(EVENT_COLUMNS, "e")
+        )
+    } else {
+        "NULL".to_owned()
+    };
+    format!(
+        "SELECT {}, z.name AS citizen_name, z.phone AS citizen_phone, z.email AS citizen_email, \
+         z.consent_contact AS citizen_consent, {assignments} AS assignments, {history} AS history \
+         FROM cases c LEFT JOIN citizens z ON z.id = c.citizen_id WHERE c.{condition}",
+        qualified(CASE_COLUMNS, "c")
+    )
+}
+
+/// `$json_agg` and `$json_array` name the backend's JSON aggregate and array constructor, the
+/// only SQL the backends do not share (see [`case_sql`]).
 macro_rules! backend_queries {
-    ($module:ident, $db:ty, $pool:ty, $conn:ty) => {
+    ($module:ident, $db:ty, $pool:ty, $conn:ty, $json_agg:literal, $json_array:literal) => {
         pub(crate) mod $module {
+            use std::sync::LazyLock;
+
             use super::*;
 
             type Pool = $pool;
             type Conn = $conn;
+
+            // Built once: the case reads are on the hot path.
+            static CASE_BY_ID: LazyLock<String> =
+                LazyLock::new(|| case_sql($json_agg, $json_array, "id = $1", false));
+            static CASE_BY_REFERENCE: LazyLock<String> =
+                LazyLock::new(|| case_sql($json_agg, $json_array, "reference = $1", false));
+            static CASE_WITH_HISTORY_BY_REFERENCE: LazyLock<String> =
+                LazyLock::new(|| case_sql($json_agg, $json_array, "reference = $1", true));
 
             pub(crate) async fn ping(pool: &Pool) -> Result<(), Error> {
                 sqlx::query("SELECT 1").execute(pool).await?;
@@ -865,49 +989,36 @@ macro_rules! backend_queries {
                 Ok(created)
             }
 
-            async fn case_where<K>(conn: &mut Conn, condition: &str, key: K) -> Result<Option<Case>, Error>
+            /// The case that `sql` (one of the `CASE_*` statements) finds by `key`, and its
+            /// history if the statement reads it.
+            async fn case_where<K>(
+                conn: &mut Conn,
+                sql: &str,
+                key: K,
+            ) -> Result<Option<(Case, Option<Vec<CaseEvent>>)>, Error>
             where
                 K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
             {
-                // One round trip for the case and its citizen.
-                let columns: Vec<String> = CASE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
-                let sql = format!(
-                    "SELECT {}, z.name AS citizen_name, z.phone AS citizen_phone, \
-                     z.email AS citizen_email, z.consent_contact AS citizen_consent \
-                     FROM cases c LEFT JOIN citizens z ON z.id = c.citizen_id WHERE c.{condition}",
-                    columns.join(", ")
-                );
-                let row: Option<CaseWithCitizenRow> = sqlx::query_as(&sql).bind(key).fetch_optional(&mut *conn).await?;
-                let Some(CaseWithCitizenRow { case: row, citizen_name, citizen_phone, citizen_email, citizen_consent }) = row else {
-                    return Ok(None);
-                };
-                let citizen = row.citizen_id.map(|id| Citizen {
-                    id,
-                    name: citizen_name,
-                    phone: citizen_phone,
-                    email: citizen_email,
-                    consent_contact: citizen_consent.unwrap_or(false),
-                });
-                let sql = format!(
-                    "SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE case_id = $1 ORDER BY id"
-                );
-                let assignments: Vec<AssignmentRow> =
-                    sqlx::query_as(&sql).bind(row.id).fetch_all(&mut *conn).await?;
-                let assignments = assignments
-                    .into_iter()
-                    .map(AssignmentRow::into_assignment)
-                    .collect::<Result<Vec<_>, _>>()?;
-                row.into_case(citizen, assignments).map(Some)
+                let row: Option<CaseViewRow> = sqlx::query_as(sql).bind(key).fetch_optional(&mut *conn).await?;
+                row.map(CaseViewRow::into_case).transpose()
             }
 
-            pub(crate) async fn case_by_reference(pool: &Pool, reference: &str) -> Result<Option<Case>, Error> {
-                let mut conn = pool.acquire().await?;
-                case_where(&mut conn, "reference = $1", reference.to_owned()).await
+            pub(crate) async fn case_by_reference(conn: &mut Conn, reference: &str) -> Result<Option<Case>, Error> {
+                let found = case_where(conn, &CASE_BY_REFERENCE, reference.to_owned()).await?;
+                Ok(found.map(|(case, _)| case))
             }
 
-            pub(crate) async fn case_by_id(pool: &Pool, id: i64) -> Result<Option<Case>, Error> {
-                let mut conn = pool.acquire().await?;
-                case_where(&mut conn, "id = $1", id).await
+            pub(crate) async fn case_by_id(conn: &mut Conn, id: i64) -> Result<Option<Case>, Error> {
+                let found = case_where(conn, &CASE_BY_ID, id).await?;
+                Ok(found.map(|(case, _)| case))
+            }
+
+            pub(crate) async fn case_with_history(
+                conn: &mut Conn,
+                reference: &str,
+            ) -> Result<Option<CaseWithHistory>, Error> {
+                let found = case_where(conn, &CASE_WITH_HISTORY_BY_REFERENCE, reference.to_owned()).await?;
+                Ok(found.map(|(case, history)| CaseWithHistory { case, history: history.unwrap_or_default() }))
             }
 
             pub(crate) async fn list_cases(pool: &Pool, filter: &CaseFilter) -> Result<Vec<CaseSummary>, Error> {
@@ -1150,7 +1261,7 @@ macro_rules! backend_queries {
                         .await?;
                 }
                 refresh_status(&mut tx, change.case_id, now).await?;
-                let case = case_where(&mut tx, "id = $1", change.case_id).await?.ok_or(Error::NotFound)?;
+                let (case, _) = case_where(&mut *tx, &CASE_BY_ID, change.case_id).await?.ok_or(Error::NotFound)?;
                 tx.commit().await?;
                 Ok(case)
             }
@@ -1163,7 +1274,7 @@ macro_rules! backend_queries {
                 let mut tx = pool.begin().await?;
                 insert_assignment(&mut tx, add.case_id, &add.assignment, add.actor_user_id, now).await?;
                 refresh_status(&mut tx, add.case_id, now).await?;
-                let case = case_where(&mut tx, "id = $1", add.case_id).await?.ok_or(Error::NotFound)?;
+                let (case, _) = case_where(&mut *tx, &CASE_BY_ID, add.case_id).await?.ok_or(Error::NotFound)?;
                 tx.commit().await?;
                 Ok(case)
             }
@@ -1312,5 +1423,5 @@ macro_rules! backend_queries {
     };
 }
 
-backend_queries!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, sqlx::SqliteConnection);
-backend_queries!(postgres, sqlx::Postgres, sqlx::PgPool, sqlx::PgConnection);
+backend_queries!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, sqlx::SqliteConnection, "json_group_array", "json_array");
+backend_queries!(postgres, sqlx::Postgres, sqlx::PgPool, sqlx::PgConnection, "json_agg", "json_build_array");

@@ -180,6 +180,13 @@ impl Case {
     }
 }
 
+/// A case with its whole history, oldest event first: what staff read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseWithHistory {
+    pub case: Case,
+    pub history: Vec<CaseEvent>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     pub id: i64,

@@ -19,6 +19,8 @@ const PASSWORD: &str = "correct horse battery";
 pub(crate) async fn test_state() -> AppState {
     let dir = std::env::temp_dir()
         .join(format!("civicline-web-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    // Process ids come round again: a directory left by an earlier run must not be reused.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let store = store::Store::open(&store::Location::SqliteFile(dir.join("test.db"))).await.unwrap();
     let institution = |code: &str, kind| store::NewInstitution {
@@ -281,6 +283,17 @@ async fn officers_see_and_change_only_their_institutions_cases() {
     let own_note = client.call(Method::POST, &format!("{url}/events"), Some(&social), Some(note)).await;
     assert_eq!(own_note.status, StatusCode::CREATED);
     assert_eq!(own_note.body["public"], false);
+    // The read shows the case as changed, with its whole history in order.
+    let read = client.call(Method::GET, &url, Some(&social), None).await;
+    assert_eq!(read.body["status"], "in_progress");
+    let history: Vec<(&str, bool)> = read.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["public"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(history, [("registered", true), ("status", true), ("note", false)]);
+    assert_eq!(read.body["history"][2]["body"], "вътрешно");
     assert_eq!(client.call(Method::GET, "/api/v1/citizens?phone=0888123456", Some(&social), None).await.status, StatusCode::FORBIDDEN);
     let admin_only = json!({"code": "x", "name_bg": "x", "name_en": "x", "kind": "partner", "connection": "listed"});
     assert_eq!(client.call(Method::POST, "/api/v1/institutions", Some(&agent), Some(admin_only)).await.status, StatusCode::FORBIDDEN);

@@ -16,12 +16,21 @@ fn unique_name() -> String {
 
 pub(crate) async fn sqlite() -> Store {
     let dir = std::env::temp_dir().join(unique_name());
+    // A directory of the same name is left over from an earlier run by a process that had this
+    // pid: start empty, or the fixtures collide with its rows.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
     Store::open(&Location::SqliteFile(dir.join("test.db"))).await.expect("open sqlite")
 }
 
 /// A fresh PostgreSQL database, or `None` when no server is configured.
 pub(crate) async fn postgres() -> Option<Store> {
+    let (store, _) = postgres_named().await?;
+    Some(store)
+}
+
+/// A fresh PostgreSQL database and its name.
+async fn postgres_named() -> Option<(Store, String)> {
     let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
     let name = unique_name();
     let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
@@ -29,7 +38,7 @@ pub(crate) async fn postgres() -> Option<Store> {
     admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').expect("database url has a path");
     let url = format!("{base}/{name}");
-    Some(Store::open(&Location::Postgres(url)).await.expect("open postgres"))
+    Some((Store::open(&Location::Postgres(url)).await.expect("open postgres"), name))
 }
 
 /// Instantiates a contract test for each backend.
@@ -62,6 +71,7 @@ pub(crate) use contract;
 contract!(
     institutions_and_categories,
     case_gets_reference_assignments_and_history,
+    a_case_reads_whole_with_its_history,
     references_are_gapless_under_concurrency,
     assignment_rules_and_derived_status,
     listing_filters_and_pagination,
@@ -71,6 +81,27 @@ contract!(
     sessions_expire_and_end,
     attachments_are_recorded,
 );
+
+/// The pool pings only connections that sat idle (see `open_postgres`): those a restart has cut
+/// are replaced, not handed to a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reads_survive_cut_connections() {
+    let Some((store, name)) = postgres_named().await else { return };
+    let fixture = fixture(&store).await;
+    let case = store.create_case(new_case(&fixture, "cut")).await.unwrap();
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    assert!(!cut.is_empty(), "the store had connections to cut");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let read = store.case_with_history(&case.reference).await.unwrap().unwrap();
+    assert_eq!(read.case, case);
+}
 
 #[test]
 fn postgres_is_configured_in_ci() {
@@ -229,6 +260,70 @@ async fn case_gets_reference_assignments_and_history(store: Store) {
     assert!(store.create_case(bad).await.is_err());
     let third = store.create_case(new_case(&fixture, "third")).await.unwrap();
     assert_eq!(third.reference, "PLV-2026-000003", "a failed creation must not burn a number");
+}
+
+async fn a_case_reads_whole_with_its_history(store: Store) {
+    let fixture = fixture(&store).await;
+    let officer = store
+        .create_user(&NewUser {
+            username: "officer".into(),
+            display_name: "Служител".into(),
+            role: Role::Officer,
+            institution_id: Some(fixture.social.id),
+            password_hash: "$argon2id$fake".into(),
+        })
+        .await
+        .unwrap();
+    // Text that JSON must escape comes back unchanged: the children travel as JSON.
+    let awkward = "\"кавички\", \\ и\nнов ред\t{\"a\": [1]} \u{1F333}";
+    let case = store.create_case(new_case(&fixture, awkward)).await.unwrap();
+    store
+        .add_case_event(&NewCaseEvent {
+            case_id: case.id,
+            institution_id: Some(fixture.social.id),
+            actor_user_id: Some(officer.id),
+            kind: "note".into(),
+            public: false,
+            body: awkward.into(),
+        })
+        .await
+        .unwrap();
+    let accept = AssignmentChange {
+        case_id: case.id,
+        institution_id: fixture.social.id,
+        to: AssignmentStatus::Accepted,
+        actor_user_id: Some(officer.id),
+        reason: None,
+        forward_to: None,
+    };
+    store.change_assignment(&accept).await.unwrap();
+
+    let read = store.case_with_history(&case.reference).await.unwrap().unwrap();
+    assert_eq!(read.case, store.case_by_reference(&case.reference).await.unwrap().unwrap());
+    assert_eq!(read.history, store.case_events(case.id).await.unwrap());
+    assert_eq!(read.case.description, awkward);
+    assert_eq!(read.case.status, CaseStatus::InProgress);
+    let statuses: Vec<AssignmentStatus> = read.case.assignments.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [AssignmentStatus::Accepted, AssignmentStatus::New], "by id");
+    let kinds: Vec<&str> = read.history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["registered", "note", "status"], "oldest first");
+    let note = &read.history[1];
+    assert_eq!((note.public, note.body.as_str()), (false, awkward));
+    assert_eq!((note.institution_id, note.actor_user_id), (Some(fixture.social.id), Some(officer.id)));
+    assert_eq!((read.history[0].public, read.history[0].institution_id), (true, None));
+
+    // No assignments and no citizen: empty children, not an error, on both backends.
+    let mut bare = new_case(&fixture, "bare");
+    bare.assignments.clear();
+    bare.citizen = None;
+    let bare = store.create_case(bare).await.unwrap();
+    let read = store.case_with_history(&bare.reference).await.unwrap().unwrap();
+    assert_eq!(read.case, bare);
+    assert!(read.case.assignments.is_empty() && read.case.citizen.is_none());
+    assert_eq!(read.history.len(), 1);
+
+    assert!(store.case_with_history("PLV-2026-999999").await.unwrap().is_none());
+    assert!(store.case_by_reference("PLV-2026-999999").await.unwrap().is_none());
 }
 
 async fn references_are_gapless_under_concurrency(store: Store) {

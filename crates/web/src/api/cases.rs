@@ -176,12 +176,24 @@ fn case_dto(state: &AppState, case: store::Case, history: Option<Vec<store::Case
 
 /// Reads a case the staff member may see; others get 404 so that references cannot be probed.
 async fn visible_case(state: &AppState, staff: &Staff, reference: &str) -> Result<store::Case, Error> {
-    let reference = domain::Reference::parse(reference).map_err(|_| Error::NotFound)?;
-    let case = state.store.case_by_reference(&reference.to_string()).await?.ok_or(Error::NotFound)?;
+    let reference = canonical_reference(reference)?;
+    let case = state.store.case_by_reference(&reference).await?.ok_or(Error::NotFound)?;
+    check_visible(staff, &case)?;
+    Ok(case)
+}
+
+/// A reference from a path in its stored form; 404 if it is not one.
+fn canonical_reference(text: &str) -> Result<String, Error> {
+    let reference = domain::Reference::parse(text).map_err(|_| Error::NotFound)?;
+    Ok(reference.to_string())
+}
+
+/// 404 for a case the staff member may not see, the same answer as for no case at all.
+fn check_visible(staff: &Staff, case: &store::Case) -> Result<(), Error> {
     if !staff.may_see(&case.institution_ids()) {
         return Err(Error::NotFound);
     }
-    Ok(case)
+    Ok(())
 }
 
 pub(crate) async fn create(
@@ -257,9 +269,12 @@ pub(crate) async fn read(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CaseDto>, Error> {
     let Path(reference) = path?;
-    let case = visible_case(&state, &staff, &reference).await?;
-    let history = state.store.case_events(case.id).await?;
-    Ok(Json(case_dto(&state, case, Some(history))))
+    // The case and its history in one store call (one statement), not `visible_case` and then
+    // `case_events`: reading a case is the busiest request staff make.
+    let reference = canonical_reference(&reference)?;
+    let found = state.store.case_with_history(&reference).await?.ok_or(Error::NotFound)?;
+    check_visible(&staff, &found.case)?;
+    Ok(Json(case_dto(&state, found.case, Some(found.history))))
 }
 
 #[derive(Deserialize)]
