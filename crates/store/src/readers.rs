@@ -26,11 +26,11 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::Error;
 
-/// Each one is a thread. More than the cores, so that a reader whose thread waits for a core
-/// holds up only its own request: on 2 cores, `civicline bench cases` read about 12,000 cases a
-/// second with 2 readers, 16,000 with 4 and 17,000 with 8.
-const READERS: usize = 8;
-
+/// Each one is a thread with its own page cache. More than the cores, so that a reader whose
+/// thread waits for a core holds up only its own request; not many more, for each cache has to
+/// warm up on its share of the reads: on 2 cores, `civicline bench cases` read about 12,500
+/// cases a second with 2 readers, 14,000 to 17,000 with 4 and 13,000 to 14,500 with 8.
+const READERS: usize = 4;
 
 pub(crate) struct Readers {
     idle: Mutex<Vec<SqliteConnection>>,
