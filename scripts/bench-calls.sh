@@ -251,6 +251,20 @@ part_cps() {
     done
 }
 
+# measure_window SECONDS: reads every counter before and after SECONDS of load into the
+# caller's variables (c0/c1 CPU ticks, u/o/r UDP counters, s media scheduling, m media delay,
+# ds/da/dc drops by socket owner, held RSS). The slow readings (every process's sockets,
+# /metrics) bracket the cheap ones, so that CPU and counters span the window itself.
+measure_window() {
+    udp_sockets "$work/udp0"; m0=$($helper media-delay "$url")
+    c0=$(cpu_ticks); read -r u0 o0 r0 < <(udp_counters); s0=$(media_sched)
+    sleep "$1"
+    c1=$(cpu_ticks); read -r u1 o1 r1 < <(udp_counters); s1=$(media_sched)
+    m1=$($helper media-delay "$url"); udp_sockets "$work/udp1"
+    read -r ds da dc < <(udp_drops "$work/udp0" "$work/udp1")
+    held=$(rss_kb)
+}
+
 part_bridged() {
     report "bridged: calls  failed  switch CPU % of one core (steady)  CPU %/call  RSS KiB  KiB/call  drops switch/agents/callers(unread)  datagrams arriving % of 4 x 50 pps/call"
     local rate=100 c0 c1 u0 u1 d0 d1 held ok bad setup
@@ -263,15 +277,7 @@ part_bridged() {
         local run=$!
         sleep $((ramp + 3))
         local window=$((hold_s - 6)); ((window < 3)) && window=3
-        # The slow readings (every process's sockets, /metrics) bracket the cheap ones, so that
-        # CPU and counters span the window itself.
-        udp_sockets "$work/udp0"; m0=$($helper media-delay "$url")
-        c0=$(cpu_ticks); read -r u0 o0 r0 < <(udp_counters); s0=$(media_sched)
-        sleep "$window"
-        c1=$(cpu_ticks); read -r u1 o1 r1 < <(udp_counters); s1=$(media_sched)
-        m1=$($helper media-delay "$url"); udp_sockets "$work/udp1"
-        read -r ds da dc < <(udp_drops "$work/udp0" "$work/udp1")
-        held=$(rss_kb)
+        measure_window "$window"
         wait "$run" || true
         read -r ok bad setup < <(sipp_stats "$work/logs/bridged-$n.out")
         python3 - "$n" "$ok" "$bad" "$c0" "$c1" "$clk" "$window" "$held" "$idle_rss" "$u0" "$u1" "$ds" "$da" "$dc" "$r0" "$r1" <<'PY' | tee -a "$work/report"
@@ -303,15 +309,7 @@ part_hold() {
         local run=$!
         sleep $((ramp + 3))
         local window=$((hold_s - 6)); ((window < 3)) && window=3
-        # The slow readings (every process's sockets, /metrics) bracket the cheap ones, so that
-        # CPU and counters span the window itself.
-        udp_sockets "$work/udp0"; m0=$($helper media-delay "$url")
-        c0=$(cpu_ticks); read -r u0 o0 r0 < <(udp_counters); s0=$(media_sched)
-        sleep "$window"
-        c1=$(cpu_ticks); read -r u1 o1 r1 < <(udp_counters); s1=$(media_sched)
-        m1=$($helper media-delay "$url"); udp_sockets "$work/udp1"
-        read -r ds da dc < <(udp_drops "$work/udp0" "$work/udp1")
-        held=$(rss_kb)
+        measure_window "$window"
         wait "$run" || true
         read -r ok bad setup < <(sipp_stats "$work/logs/hold-$n.out")
         python3 - "$n" "$bad" "$c0" "$c1" "$clk" "$window" "$held" "$idle_rss" "$o0" "$o1" "$ds" "$da" "$dc" <<'PY' | tee -a "$work/report"

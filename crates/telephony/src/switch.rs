@@ -345,6 +345,45 @@ struct QueueOptions {
     steps: Vec<(Option<ivr::Lang>, acd::engine::RoutingStep)>,
 }
 
+impl Call {
+    /// A call in the IVR's setup phase; callers set what differs.
+    fn new(
+        id: CallId,
+        span: tracing::Span,
+        caller_leg: LegId,
+        caller: Option<String>,
+        session: ivr::Session,
+        now: u64,
+    ) -> Call {
+        Call {
+            id,
+            span,
+            caller_leg,
+            caller,
+            session,
+            ivr_timer: None,
+            phase: Phase::Setup,
+            queue: None,
+            queued_at: None,
+            wait_ms: 0,
+            in_acd: false,
+            offers: BTreeMap::new(),
+            agent: None,
+            started_at: now,
+            answered_at: None,
+            bridged_at: None,
+            record_until: None,
+            outcome: None,
+            next_token: 1,
+            ivr_playback: None,
+            confirm_token: None,
+            callback: None,
+            steps: Vec::new(),
+            case: None,
+        }
+    }
+}
+
 impl Leg {
     /// A leg whose media socket is still to be opened.
     fn new(call: CallId, role: LegRole, peer: Peer, queue: Option<usize>, now: u64) -> Leg {

@@ -25,35 +25,9 @@ impl Switch {
         let leg = LegId(self.next_id());
         let span = tracing::info_span!("call", call.id = %id);
         span.in_scope(|| tracing::info!(peer = %peer.addr, "inbound call"));
-        self.calls.insert(
-            id,
-            Call {
-                id,
-                span,
-                caller_leg: leg,
-                caller,
-                session: ivr::Session::new(std::sync::Arc::clone(&self.flow), ivr::Lang::Bg),
-                ivr_timer: None,
-                phase: Phase::Setup,
-                queue: None,
-                queued_at: None,
-                wait_ms: 0,
-                in_acd: false,
-                offers: std::collections::BTreeMap::new(),
-                agent: None,
-                started_at: self.now,
-                answered_at: None,
-                bridged_at: None,
-                record_until: None,
-                outcome: None,
-                next_token: 1,
-                ivr_playback: None,
-                confirm_token: None,
-                callback: None,
-                steps: Vec::new(),
-                case: None,
-            },
-        );
+        let session = ivr::Session::new(std::sync::Arc::clone(&self.flow), ivr::Lang::Bg);
+        self.calls
+            .insert(id, Call::new(id, span, leg, caller, session, self.now));
         let mut caller_leg = Leg::new(id, LegRole::Caller, peer, None, self.now);
         caller_leg.invite = Some(request);
         caller_leg.invite_key = Some(key);

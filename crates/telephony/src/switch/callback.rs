@@ -53,43 +53,31 @@ impl Switch {
         let mut session = ivr::Session::new(std::sync::Arc::clone(&self.flow), request.lang);
         // The session is never started: it only carries the language.
         let _ = session.poll_output();
-        self.calls.insert(
+        // No leg yet: the citizen's leg replaces `LegId(0)` once they answer.
+        let mut call = Call::new(
             id,
-            Call {
-                id,
-                span,
-                // No leg yet: the citizen's leg replaces this id once they answer.
-                caller_leg: LegId(0),
-                caller: Some(request.number.clone()),
-                session,
-                ivr_timer: None,
-                phase: Phase::CallbackHeld,
-                queue: Some(queue),
-                queued_at: Some(at),
-                wait_ms: 0,
-                in_acd: true,
-                offers: std::collections::BTreeMap::new(),
-                agent: None,
-                started_at: self.now,
-                answered_at: None,
-                bridged_at: None,
-                record_until: None,
-                outcome: Some(Outcome::Callback),
-                next_token: 1,
-                ivr_playback: None,
-                confirm_token: None,
-                callback: Some(CallbackRt {
-                    number: request.number,
-                    codec: sip_proto::sdp::Codec::Pcma,
-                    agent: None,
-                    citizen_leg: None,
-                    dial_until: None,
-                    attempts: 0,
-                }),
-                steps: steps.clone(),
-                case: Some(request.case),
-            },
+            span,
+            LegId(0),
+            Some(request.number.clone()),
+            session,
+            self.now,
         );
+        call.phase = Phase::CallbackHeld;
+        call.queue = Some(queue);
+        call.queued_at = Some(at);
+        call.in_acd = true;
+        call.outcome = Some(Outcome::Callback);
+        call.callback = Some(CallbackRt {
+            number: request.number,
+            codec: sip_proto::sdp::Codec::Pcma,
+            agent: None,
+            citizen_leg: None,
+            dial_until: None,
+            attempts: 0,
+        });
+        call.steps.clone_from(&steps);
+        call.case = Some(request.case);
+        self.calls.insert(id, call);
         self.acd_inputs
             .push_back(acd::engine::Input::ScheduleCallback {
                 call: acd::ids::CallId(id.0),
