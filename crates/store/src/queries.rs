@@ -890,22 +890,42 @@ macro_rules! backend_queries {
                         domain::Reference { prefix: new.prefix.clone(), year: new.year, seq }.to_string(),
                     );
                 }
+                // The batch's citizens in one statement, not one round trip each. RETURNING gives
+                // no order, so ids are matched back by content: rows alike in every column are
+                // interchangeable, whichever case gets which.
+                type CitizenKey = (Option<String>, Option<String>, Option<String>, bool);
+                let key = |c: &NewCitizen| -> CitizenKey {
+                    (c.name.clone(), c.phone.clone(), c.email.clone(), c.consent_contact)
+                };
+                let citizens: Vec<&NewCitizen> = batch.iter().filter_map(|new| new.citizen.as_ref()).collect();
+                let mut citizen_rows: std::collections::HashMap<CitizenKey, Vec<i64>> = std::collections::HashMap::new();
+                for chunk in citizens.chunks(1000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO citizens (name, phone, email, consent_contact, created_at) ",
+                    );
+                    builder.push_values(chunk, |mut row, citizen| {
+                        row.push_bind(citizen.name.clone())
+                            .push_bind(citizen.phone.clone())
+                            .push_bind(citizen.email.clone())
+                            .push_bind(citizen.consent_contact)
+                            .push_bind(now);
+                    });
+                    builder.push(" RETURNING id, name, phone, email, consent_contact");
+                    let rows: Vec<(i64, Option<String>, Option<String>, Option<String>, bool)> =
+                        builder.build_query_as().fetch_all(&mut *conn).await?;
+                    for (id, name, phone, email, consent) in rows {
+                        citizen_rows.entry((name, phone, email, consent)).or_default().push(id);
+                    }
+                }
                 let mut citizen_ids: Vec<Option<i64>> = Vec::with_capacity(batch.len());
                 for new in batch {
                     citizen_ids.push(match &new.citizen {
                         None => None,
                         Some(citizen) => Some(
-                            sqlx::query_scalar(
-                                "INSERT INTO citizens (name, phone, email, consent_contact, created_at) \
-                                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                            )
-                            .bind(&citizen.name)
-                            .bind(&citizen.phone)
-                            .bind(&citizen.email)
-                            .bind(citizen.consent_contact)
-                            .bind(now)
-                            .fetch_one(&mut *conn)
-                            .await?,
+                            citizen_rows
+                                .get_mut(&key(citizen))
+                                .and_then(Vec::pop)
+                                .ok_or_else(|| Error::Rule("citizen insert lost a row".into()))?,
                         ),
                     });
                 }

@@ -73,6 +73,7 @@ contract!(
     case_gets_reference_assignments_and_history,
     a_case_reads_whole_with_its_history,
     references_are_gapless_under_concurrency,
+    each_case_of_a_batch_keeps_its_citizen,
     assignment_rules_and_derived_status,
     listing_filters_and_pagination,
     officers_are_confined_to_their_institution,
@@ -349,6 +350,39 @@ async fn references_are_gapless_under_concurrency(store: Store) {
     seqs.sort();
     assert_eq!(failed, 6);
     assert_eq!(seqs, (1..=294).collect::<Vec<u32>>());
+}
+
+/// Concurrent creations share one transaction and one multi-row insert of their citizens; each
+/// case must still point at the citizen it was submitted with, twins included.
+async fn each_case_of_a_batch_keeps_its_citizen(store: Store) {
+    let fixture = fixture(&store).await;
+    let template = new_case(&fixture, "batch");
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let store = store.clone();
+        let mut new = template.clone();
+        // Every fifth is anonymous; the others come in pairs of identical citizens.
+        new.citizen = (i % 5 != 0).then(|| NewCitizen {
+            name: Some(format!("Citizen {}", i / 2)),
+            phone: (i % 3 == 0).then(|| format!("+35988800{:04}", i / 2)),
+            email: (i % 3 != 0).then(|| format!("c{}@example.bg", i / 2)),
+            consent_contact: i % 4 == 0,
+        });
+        new.description = format!("batch {i}");
+        let expected = new.citizen.clone();
+        tasks.push(tokio::spawn(async move { (store.create_case_fast(new).await, expected) }));
+    }
+    let mut citizen_ids = std::collections::HashSet::new();
+    for task in tasks {
+        let (created, expected) = task.await.unwrap();
+        let case = store.case_by_reference(&created.unwrap().reference).await.unwrap().unwrap();
+        let got = case.citizen.map(|c| {
+            assert!(citizen_ids.insert(c.id), "citizen row {} shared by two cases", c.id);
+            NewCitizen { name: c.name, phone: c.phone, email: c.email, consent_contact: c.consent_contact }
+        });
+        assert_eq!(got, expected, "{}", case.description);
+    }
+    assert_eq!(citizen_ids.len(), 160);
 }
 
 async fn assignment_rules_and_derived_status(store: Store) {
