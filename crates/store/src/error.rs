@@ -12,14 +12,21 @@ pub enum Error {
     /// The change breaks a domain rule (e.g. an illegal status transition).
     Rule(String),
     /// The database could not be opened or reached.
-    Connect(sqlx::Error),
+    Connect(Cause),
     /// Any other database failure.
-    Database(sqlx::Error),
+    Database(Cause),
 }
+
+/// The driver's error (sqlx's, or rusqlite's for the SQLite case reads).
+pub(crate) type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 impl Error {
     pub(crate) fn from_connect(err: sqlx::Error) -> Error {
-        Error::Connect(err)
+        Error::Connect(Box::new(err))
+    }
+
+    pub(crate) fn connect(err: rusqlite::Error) -> Error {
+        Error::Connect(Box::new(err))
     }
 }
 
@@ -38,7 +45,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Connect(err) | Error::Database(err) => Some(err),
+            Error::Connect(err) | Error::Database(err) => Some(&**err),
             Error::NotFound | Error::Conflict(_) | Error::Rule(_) => None,
         }
     }
@@ -54,9 +61,18 @@ impl From<sqlx::Error> for Error {
                     let what = db.constraint().map(str::to_owned).unwrap_or(message);
                     return Error::Conflict(what);
                 }
-                Error::Database(err)
+                Error::Database(Box::new(err))
             }
-            _ => Error::Database(err),
+            _ => Error::Database(Box::new(err)),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Error {
+        match err {
+            rusqlite::Error::QueryReturnedNoRows => Error::NotFound,
+            err => Error::Database(Box::new(err)),
         }
     }
 }

@@ -87,22 +87,16 @@ macro_rules! dispatch {
     };
 }
 
-/// Like `dispatch!` for one read statement, with `$conn` a connection: on SQLite one of the
-/// `readers`, on PostgreSQL one from the pool.
-macro_rules! dispatch_read {
-    ($store:expr, |$q:ident, $conn:ident| $body:expr) => {
+/// Runs a case read: on SQLite `$sqlite` on one of the `readers`, on this thread (see
+/// `readers.rs`); on PostgreSQL `$postgres` with `$conn` a connection from the pool.
+macro_rules! read_case {
+    ($store:expr, |$conn:ident| sqlite: $sqlite:expr, postgres: $postgres:expr) => {
         match &$store.backend {
-            Backend::Sqlite(_, readers) => {
-                use crate::queries::sqlite as $q;
-                let mut lent = readers.lend().await?;
-                let $conn = &mut *lent;
-                $body
-            }
+            Backend::Sqlite(_, readers) => readers.read(|$conn| $sqlite),
             Backend::Postgres(pool) => {
-                use crate::queries::postgres as $q;
                 let mut pooled = pool.acquire().await?;
                 let $conn = &mut *pooled;
-                $body
+                $postgres
             }
         }
     };
@@ -128,7 +122,7 @@ impl Store {
                 let options = sqlite_options(path);
                 let pool = open_sqlite(&options).await?;
                 migrate::sqlite(&pool).await?;
-                let readers = readers::Readers::open(&options).await?;
+                let readers = readers::Readers::open(path)?;
                 Backend::Sqlite(pool, Arc::new(readers))
             }
             Location::Postgres(url) => {
@@ -268,16 +262,22 @@ impl Store {
     }
 
     pub async fn case_by_reference(&self, reference: &str) -> Result<Option<Case>, Error> {
-        dispatch_read!(self, |q, conn| q::case_by_reference(conn, reference).await)
+        read_case!(self, |conn|
+            sqlite: queries::sqlite_reads::case_by_reference(conn, reference),
+            postgres: queries::postgres::case_by_reference(conn, reference).await)
     }
 
     pub async fn case_by_id(&self, created: CaseCreated) -> Result<Option<Case>, Error> {
-        dispatch_read!(self, |q, conn| q::case_by_id(conn, created.id).await)
+        read_case!(self, |conn|
+            sqlite: queries::sqlite_reads::case_by_id(conn, created.id),
+            postgres: queries::postgres::case_by_id(conn, created.id).await)
     }
 
     /// A case with its history, read in one statement (so it is also one consistent snapshot).
     pub async fn case_with_history(&self, reference: &str) -> Result<Option<CaseWithHistory>, Error> {
-        dispatch_read!(self, |q, conn| q::case_with_history(conn, reference).await)
+        read_case!(self, |conn|
+            sqlite: queries::sqlite_reads::case_with_history(conn, reference),
+            postgres: queries::postgres::case_with_history(conn, reference).await)
     }
 
     pub async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, Error> {

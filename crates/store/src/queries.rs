@@ -187,6 +187,9 @@ struct CaseViewRow {
     history: Option<String>,
 }
 
+/// A case, and its history when the statement reads it.
+type CaseView = (Case, Option<Vec<CaseEvent>>);
+
 /// An assignment as [`case_sql`] puts it in JSON: `ASSIGNMENT_COLUMNS` in order.
 type AssignmentJson = (i64, i64, i64, String, String, i64, i64);
 
@@ -195,7 +198,7 @@ type AssignmentJson = (i64, i64, i64, String, String, i64, i64);
 type EventJson = (i64, i64, Option<i64>, i64, Option<i64>, String, i64, String);
 
 impl CaseViewRow {
-    fn into_case(self) -> Result<(Case, Option<Vec<CaseEvent>>), Error> {
+    fn into_case(self) -> Result<CaseView, Error> {
         let CaseViewRow {
             case,
             citizen_name,
@@ -450,11 +453,11 @@ macro_rules! backend_queries {
             type Conn = $conn;
 
             // Built once: the case reads are on the hot path.
-            static CASE_BY_ID: LazyLock<String> =
+            pub(crate) static CASE_BY_ID: LazyLock<String> =
                 LazyLock::new(|| case_sql($json_agg, $json_array, "id = $1", false));
-            static CASE_BY_REFERENCE: LazyLock<String> =
+            pub(crate) static CASE_BY_REFERENCE: LazyLock<String> =
                 LazyLock::new(|| case_sql($json_agg, $json_array, "reference = $1", false));
-            static CASE_WITH_HISTORY_BY_REFERENCE: LazyLock<String> =
+            pub(crate) static CASE_WITH_HISTORY_BY_REFERENCE: LazyLock<String> =
                 LazyLock::new(|| case_sql($json_agg, $json_array, "reference = $1", true));
 
             pub(crate) async fn ping(pool: &Pool) -> Result<(), Error> {
@@ -1015,7 +1018,7 @@ macro_rules! backend_queries {
                 conn: &mut Conn,
                 sql: &str,
                 key: K,
-            ) -> Result<Option<(Case, Option<Vec<CaseEvent>>)>, Error>
+            ) -> Result<Option<CaseView>, Error>
             where
                 K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send + 'static,
             {
@@ -1023,16 +1026,19 @@ macro_rules! backend_queries {
                 row.map(CaseViewRow::into_case).transpose()
             }
 
+            #[allow(dead_code, reason = "SQLite reads cases on the readers' own connections: `sqlite_reads`")]
             pub(crate) async fn case_by_reference(conn: &mut Conn, reference: &str) -> Result<Option<Case>, Error> {
                 let found = case_where(conn, &CASE_BY_REFERENCE, reference.to_owned()).await?;
                 Ok(found.map(|(case, _)| case))
             }
 
+            #[allow(dead_code, reason = "SQLite reads cases on the readers' own connections: `sqlite_reads`")]
             pub(crate) async fn case_by_id(conn: &mut Conn, id: i64) -> Result<Option<Case>, Error> {
                 let found = case_where(conn, &CASE_BY_ID, id).await?;
                 Ok(found.map(|(case, _)| case))
             }
 
+            #[allow(dead_code, reason = "SQLite reads cases on the readers' own connections: `sqlite_reads`")]
             pub(crate) async fn case_with_history(
                 conn: &mut Conn,
                 reference: &str,
@@ -1445,3 +1451,67 @@ macro_rules! backend_queries {
 
 backend_queries!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, sqlx::SqliteConnection, "json_group_array", "json_array");
 backend_queries!(postgres, sqlx::Postgres, sqlx::PgPool, sqlx::PgConnection, "json_agg", "json_build_array");
+
+/// The SQLite case reads, on the synchronous connections of [`crate::readers`]: the statements
+/// of `sqlite` above, decoded into the same [`CaseViewRow`].
+pub(crate) mod sqlite_reads {
+    use rusqlite::{Connection, OptionalExtension, Row, ToSql};
+
+    use super::*;
+
+    pub(crate) fn case_by_reference(conn: &Connection, reference: &str) -> Result<Option<Case>, Error> {
+        Ok(case_where(conn, &sqlite::CASE_BY_REFERENCE, &reference)?.map(|(case, _)| case))
+    }
+
+    pub(crate) fn case_by_id(conn: &Connection, id: i64) -> Result<Option<Case>, Error> {
+        Ok(case_where(conn, &sqlite::CASE_BY_ID, &id)?.map(|(case, _)| case))
+    }
+
+    pub(crate) fn case_with_history(conn: &Connection, reference: &str) -> Result<Option<CaseWithHistory>, Error> {
+        let found = case_where(conn, &sqlite::CASE_WITH_HISTORY_BY_REFERENCE, &reference)?;
+        Ok(found.map(|(case, history)| CaseWithHistory { case, history: history.unwrap_or_default() }))
+    }
+
+    fn case_where(
+        conn: &Connection,
+        sql: &str,
+        key: &dyn ToSql,
+    ) -> Result<Option<CaseView>, Error> {
+        // Cached: the statement is prepared once per connection.
+        let mut statement = conn.prepare_cached(sql)?;
+        let row = statement.query_row([key], view_row).optional()?;
+        row.map(CaseViewRow::into_case).transpose()
+    }
+
+    /// The columns in `case_sql`'s order: `CASE_COLUMNS`, the citizen's four, assignments,
+    /// history.
+    fn view_row(row: &Row<'_>) -> rusqlite::Result<CaseViewRow> {
+        Ok(CaseViewRow {
+            case: CaseRow {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                channel: row.get(2)?,
+                category_id: row.get(3)?,
+                submission_kind: row.get(4)?,
+                proceeding: row.get(5)?,
+                description: row.get(6)?,
+                address: row.get(7)?,
+                district: row.get(8)?,
+                latitude: row.get(9)?,
+                longitude: row.get(10)?,
+                citizen_id: row.get(11)?,
+                status: row.get(12)?,
+                received_on: row.get(13)?,
+                tracking_code: row.get(14)?,
+                created_at: row.get(15)?,
+                updated_at: row.get(16)?,
+            },
+            citizen_name: row.get(17)?,
+            citizen_phone: row.get(18)?,
+            citizen_email: row.get(19)?,
+            citizen_consent: row.get(20)?,
+            assignments: row.get(21)?,
+            history: row.get(22)?,
+        })
+    }
+}

@@ -1,90 +1,79 @@
-//! Connections to the SQLite file for single read statements, lent without sqlx's pool.
+//! Connections to the SQLite file for the case reads, run on the calling thread.
 //!
-//! sqlx's pool pings a connection every time it comes back. On SQLite each statement and each
-//! ping is a hand-off to the connection's own thread and back, so for a read of one statement
-//! (a case with its assignments and history, see `queries::case_sql`) the ping doubled the
-//! context switches (`perf stat` under `civicline bench cases`: 4 per read through the pool, 2
-//! through these). These connections are lent and taken back with no round trip.
+//! sqlx gives every SQLite connection a thread of its own: each statement is a hand-off to that
+//! thread and back, two wake-ups through the kernel. Reading a case is one indexed statement (a
+//! case with its assignments and history, see `queries::case_sql`) of some tens of
+//! microseconds from the page cache, and the hand-offs cost more than the statement: `perf`
+//! under `civicline bench cases` put half the process's time in futex wake-ups and context
+//! switches. These connections are rusqlite's, and a read runs where it is asked for, like any
+//! other short computation of a request; no thread waits for another.
 //!
-//! They run only single read statements, never a transaction, so a connection given back while
-//! its statement still runs (the request was cancelled) needs no check: its thread finishes and
-//! resets the statement before it takes the next one. `query_only` makes sure nothing here
-//! writes. PostgreSQL keeps the pool, whose ping also resynchronises a connection after a
-//! cancelled query.
+//! The trade: on a cold page cache the read waits for the disk on the runtime's thread. SQLite is
+//! a local file, a case is a few pages, and a read that finds nothing cached is the exception
+//! after the first minutes. PostgreSQL keeps its pool and its asynchronous reads.
 //!
-//! They do not read the file through a memory map, though `mmap_size` measured about a third
-//! more reads per second with 40,000 cases and more: an I/O error on a mapped page kills the
-//! process (SIGBUS) instead of failing the one request, and nothing read from disk may bring
-//! the process down.
+//! A connection is taken for one statement and put back: one per thread reading at that moment,
+//! no more than the runtime's threads. Each has its own page cache, so the few that exist stay
+//! warm. `query_only` makes sure nothing here writes. The file is not mapped into memory: an I/O
+//! error on a mapped page kills the process (SIGBUS) instead of failing the one request, and
+//! nothing read from disk may bring the process down.
 
-use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, SqliteConnection};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::Error;
 
-/// Each one is a thread with its own page cache. More than the cores, so that a reader whose
-/// thread waits for a core holds up only its own request; not many more, for each cache has to
-/// warm up on its share of the reads: on 2 cores, `civicline bench cases` read about 12,500
-/// cases a second with 2 readers, 14,000 to 17,000 with 4 and 13,000 to 14,500 with 8.
-const READERS: usize = 4;
+/// Connections kept between reads; more are opened when more threads read at once.
+const KEEP: usize = 8;
+/// Page cache per connection, in KiB: at most this much memory for each thread that reads.
+/// `civicline bench cases` (about 100,000 cases, 60 MB) read 21,600-24,100 cases a second with
+/// 32 MiB and 23,600-27,000 with 128 MiB, whose cache held the whole file.
+const CACHE_KIB: i64 = 128 * 1024;
 
 pub(crate) struct Readers {
-    idle: Mutex<Vec<SqliteConnection>>,
-    /// One permit per idle connection.
-    permits: Semaphore,
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl Readers {
-    /// Opens the connections with the store's own options (the database exists and is migrated).
-    pub(crate) async fn open(options: &SqliteConnectOptions) -> Result<Readers, Error> {
-        let options = options.clone().pragma("query_only", "ON");
-        let mut idle = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            idle.push(options.connect().await.map_err(Error::from_connect)?);
+    /// Opens the first connection, so that a file that cannot be read fails at start (the
+    /// database exists and is migrated).
+    pub(crate) fn open(path: &Path) -> Result<Readers, Error> {
+        let readers = Readers { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
+        let first = readers.connect()?;
+        readers.give_back(first);
+        Ok(readers)
+    }
+
+    fn connect(&self) -> Result<Connection, Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(Error::connect)?;
+        // WAL readers are not blocked by the writer; a short wait covers the rare recovery.
+        conn.busy_timeout(Duration::from_millis(500)).map_err(Error::connect)?;
+        conn.pragma_update(None, "query_only", true).map_err(Error::connect)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB).map_err(Error::connect)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if idle.len() < KEEP {
+            idle.push(conn);
         }
-        Ok(Readers { idle: Mutex::new(idle), permits: Semaphore::new(READERS) })
     }
 
-    /// Waits for a free connection.
-    pub(crate) async fn lend(&self) -> Result<Lent<'_>, Error> {
-        let closed = || Error::Rule("the store's read connections are closed".into());
-        let permit = self.permits.acquire().await.map_err(|_| closed())?;
-        let conn = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop().ok_or_else(closed)?;
-        Ok(Lent { readers: self, conn: Some(conn), _permit: permit })
-    }
-}
-
-/// A lent connection; dropping it gives it back.
-pub(crate) struct Lent<'a> {
-    readers: &'a Readers,
-    /// Always `Some` until dropped.
-    conn: Option<SqliteConnection>,
-    // Released after `drop` has put the connection back, so a permit always finds one.
-    _permit: SemaphorePermit<'a>,
-}
-
-impl Deref for Lent<'_> {
-    type Target = SqliteConnection;
-
-    fn deref(&self) -> &SqliteConnection {
-        self.conn.as_ref().expect("a lent connection is present until dropped")
-    }
-}
-
-impl DerefMut for Lent<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.conn.as_mut().expect("a lent connection is present until dropped")
-    }
-}
-
-impl Drop for Lent<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.readers.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(conn);
-        }
+    /// Runs `read` on a connection, on this thread.
+    pub(crate) fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        let result = read(&conn);
+        self.give_back(conn);
+        result
     }
 }
