@@ -22,7 +22,7 @@ use crate::ua::{RtpPeer, Ua, WAIT, hears_tone, local_media, wait_for_audio};
 /// What reading from the connection gave.
 #[derive(Debug)]
 enum Read {
-    Message(Message),
+    Message(Box<Message>),
     Closed,
     TimedOut,
 }
@@ -87,7 +87,7 @@ impl TcpUa {
                 Frame::Complete(len) => {
                     let bytes: Vec<u8> = self.buf.drain(..len).collect();
                     let message = Message::parse(&bytes).expect("the switch sends valid sip");
-                    return Read::Message(message);
+                    return Read::Message(Box::new(message));
                 }
                 Frame::Keepalive(len) => {
                     self.buf.drain(..len);
@@ -109,10 +109,13 @@ impl TcpUa {
     async fn response(&mut self, want: impl Fn(u16) -> bool) -> Response {
         loop {
             match self.read_within(WAIT).await {
-                Read::Message(Message::Response(response)) if want(response.status) => {
-                    return response;
+                Read::Message(message) => {
+                    if let Message::Response(response) = *message
+                        && want(response.status)
+                    {
+                        return response;
+                    }
                 }
-                Read::Message(_) => {}
                 other => panic!("no response over tcp: {other:?}"),
             }
         }
@@ -194,13 +197,11 @@ async fn malformed_tcp_frames_get_400_or_are_dropped_unframeable_streams_are_clo
         "OPTIONS sip:{NUMBER}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP {local};branch=z9hG4bKtcpbroken\r\nFrom: <sip:p@127.0.0.1>;tag=1\r\nTo: <sip:{NUMBER}@127.0.0.1>\r\nCall-ID: tcp-broken@test\r\nCSeq: 1 INVITE\r\nContent-Length: 4\r\n\r\njunk"
     );
     prober.send_raw(broken.as_bytes()).await;
-    match prober.read_within(WAIT).await {
-        Read::Message(Message::Response(response)) => {
-            assert_eq!(response.status, 400, "{response:?}");
-            assert_eq!(response.headers.call_id().unwrap(), "tcp-broken@test");
-        }
-        other => panic!("a broken but framed request gets a 400: {other:?}"),
-    }
+    let answer = prober.read_within(WAIT).await;
+    let Read::Message(message) = answer else { panic!("a broken but framed request gets a 400: {answer:?}") };
+    let Message::Response(response) = *message else { panic!("a broken but framed request gets a 400: {message:?}") };
+    assert_eq!(response.status, 400, "{response:?}");
+    assert_eq!(response.headers.call_id().unwrap(), "tcp-broken@test");
 
     // Framed garbage that cannot be identified is dropped like a bad datagram (no 400 can be
     // addressed), and the connection stays in sync: the next request on it is served.

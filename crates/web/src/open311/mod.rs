@@ -129,9 +129,9 @@ async fn not_found(uri: OriginalUri) -> Response {
 
 /// The path's file name without its extension, and the format the extension asks for; a bad
 /// path is answered in XML, the spec's default.
-fn file_and_format(path: Result<Path<String>, PathRejection>) -> Result<(String, Format), Response> {
-    let Path(file) = path.map_err(|rejection| Failure::bad_request(rejection.body_text()).into_response(Format::Xml))?;
-    let (stem, format) = split_format(&file).map_err(|failure| failure.into_response(Format::Xml))?;
+fn file_and_format(path: Result<Path<String>, PathRejection>) -> Result<(String, Format), Failure> {
+    let Path(file) = path.map_err(|rejection| Failure::bad_request(rejection.body_text()))?;
+    let (stem, format) = split_format(&file)?;
     Ok((stem.to_owned(), format))
 }
 
@@ -144,7 +144,7 @@ async fn get_resource(
 ) -> Response {
     let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(Format::Xml),
     };
     let stem = file.as_str();
     let answer = async {
@@ -170,7 +170,7 @@ async fn post_resource(
 ) -> Response {
     let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(Format::Xml),
     };
     let stem = file.as_str();
     let answer = async {
@@ -203,7 +203,7 @@ async fn service_definition(
 ) -> Response {
     let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(Format::Xml),
     };
     let code = file.as_str();
     let answer = async {
@@ -225,7 +225,7 @@ async fn request_by_id(
 ) -> Response {
     let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(Format::Xml),
     };
     let id = file.as_str();
     let answer = async {
@@ -250,7 +250,7 @@ async fn token(
 ) -> Response {
     let (file, format) = match file_and_format(path) {
         Ok(split) => split,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(Format::Xml),
     };
     let token = file.as_str();
     let answer = async {
