@@ -59,6 +59,16 @@ echo "test.sh: SMTP (aiosmtpd) on $TEST_SMTP_ADDR"
 if (($# == 0)); then set -- --workspace; fi
 cargo nextest run --no-fail-fast "$@"
 
+# Lints, on the full run and in CI: the workspace's clippy and rustc lints, warnings as errors.
+# (rustup's default profile has clippy; a toolchain without it says so and goes on.)
+if [[ "$*" == "--workspace" || -n "${CI:-}" ]]; then
+    if cargo clippy --version >/dev/null 2>&1; then
+        cargo clippy --quiet --workspace --all-targets -- -D warnings
+    else
+        echo "test.sh: LINTS NOT RUN: this toolchain has no clippy (rustup component add clippy)"
+    fi
+fi
+
 # Open311 interoperability: public Open311 client libraries from PyPI against a running server
 # (tests/open311/run.sh). Part of the full run, and so of CI; a partial run (`-p store`) skips it.
 if [[ "$*" == "--workspace" || -n "${CI:-}" ]]; then
