@@ -47,6 +47,8 @@ pub enum Outcome {
     Rejected,
     /// The agent's phone was not answered or declined (agent legs).
     NoAnswer,
+    /// The agent passed the caller on to a queue or a colleague (agent legs).
+    Transferred,
     /// The agent's phone could not be reached (agent legs).
     Unreachable,
     /// Something failed (a broken flow, a media error, a shutdown).
@@ -64,6 +66,7 @@ impl Outcome {
             Outcome::Callback => "callback",
             Outcome::Rejected => "rejected",
             Outcome::NoAnswer => "no_answer",
+            Outcome::Transferred => "transferred",
             Outcome::Unreachable => "unreachable",
             Outcome::Failed => "failed",
         }

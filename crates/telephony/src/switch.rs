@@ -17,6 +17,7 @@
 mod call;
 mod callback;
 mod sip;
+mod transfer;
 
 #[cfg(test)]
 mod tests;

@@ -90,7 +90,7 @@ pub(crate) fn spec() -> Value {
         query_param("to", json!({"type": "string", "format": "date"}), "started on or before (Sofia date)"),
         query_param("queue", json!({"type": "string"}), "queue name"),
         query_param("agent", json!({"type": "string"}), "agent SIP user name"),
-        query_param("outcome", json!({"type": "string", "enum": ["answered", "abandoned", "ivr", "voicemail", "callback", "rejected", "no_answer", "unreachable", "failed"]}), "how the leg ended"),
+        query_param("outcome", json!({"type": "string", "enum": ["answered", "abandoned", "ivr", "voicemail", "callback", "rejected", "no_answer", "transferred", "unreachable", "failed"]}), "how the leg ended"),
         query_param("leg", json!({"type": "string", "enum": ["caller", "agent"]}), "the caller's leg (one per call) or legs to agents"),
         query_param("cursor", json!({"type": "string"}), "next_cursor of the previous page"),
         query_param("limit", json!({"type": "integer", "minimum": 1, "maximum": 500}), "page size, default 50"),

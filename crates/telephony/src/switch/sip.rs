@@ -17,7 +17,7 @@ use sip_proto::uri::Uri;
 use super::{LegId, LegRole, LegState, Output, Switch};
 use crate::event::Outcome;
 
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO";
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER";
 const USER_AGENT: &str = "civicline";
 
 impl Switch {
@@ -49,12 +49,12 @@ impl Switch {
         }
     }
 
-    fn respond(&mut self, key: &TransactionKey, request: &Request, status: u16) {
+    pub(super) fn respond(&mut self, key: &TransactionKey, request: &Request, status: u16) {
         let response = self.response_to(request, status);
         self.send_response(key, response);
     }
 
-    fn response_to(&mut self, request: &Request, status: u16) -> Response {
+    pub(super) fn response_to(&mut self, request: &Request, status: u16) -> Response {
         let tag = self.rng.tag();
         let mut response = Response::to_request(request, status, Some(&tag));
         response.headers.push("Server", USER_AGENT);
@@ -130,6 +130,7 @@ impl Switch {
                 self.leg_hung_up(leg_id);
             }
             Method::Invite => self.reinvite(key, leg_id, &request),
+            Method::Refer => self.refer(key, leg_id, &request),
             Method::Info => {
                 self.respond(key, &request, 200);
                 if let Some(digit) = dtmf_relay_digit(&request.body) {
@@ -822,7 +823,7 @@ impl Switch {
         format!("SIP/2.0/{name} {}:{};rport", self.media_host, self.sip_port)
     }
 
-    fn via_prefix_for(&self, leg: LegId) -> String {
+    pub(super) fn via_prefix_for(&self, leg: LegId) -> String {
         let transport = self
             .legs
             .get(&leg)

@@ -427,6 +427,31 @@ impl Harness {
         );
     }
 
+    /// The agent at `addr` sends `method` in the dialog of the call it answered last, with
+    /// `headers`; returns the request.
+    fn agent_in_dialog(&mut self, addr: &str, method: Method, headers: &[(&str, &str)]) -> Request {
+        let Message::Request(invite) = self.last_sent(
+            addr,
+            |m| matches!(m, Message::Request(r) if r.method == Method::Invite),
+        ) else {
+            unreachable!()
+        };
+        let mut request = Request::new(method.clone(), Uri::parse("sip:civicline@127.0.0.1:5060").unwrap());
+        request.headers.push("Via", format!("SIP/2.0/UDP {addr};branch={}", self.rng.branch()));
+        request.headers.push("Max-Forwards", "70");
+        request.headers.push("From", format!("{};tag=agenttag", invite.headers.get("To").unwrap()));
+        request.headers.push("To", invite.headers.get("From").unwrap());
+        request.headers.push("Call-ID", invite.headers.get("Call-ID").unwrap());
+        // Each request of the agent's in the dialog takes the next CSeq.
+        request.headers.push("CSeq", format!("{} {method}", 10 + self.sent.len()));
+        request.headers.push("Contact", format!("<sip:agent@{addr}>"));
+        for (name, value) in headers {
+            request.headers.push(name, *value);
+        }
+        self.sip(addr, request.clone());
+        request
+    }
+
     /// The caller hangs up the answered call.
     fn caller_bye(&mut self, invite: &Request) {
         let Message::Response(ok) = self.last_sent(TRUNK, |m| {
@@ -1361,4 +1386,106 @@ fn a_returning_caller_waits_a_little_for_the_agent_who_answered_them() {
         040.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
         040.500   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
     "#]]);
+}
+
+#[test]
+fn an_agent_transfers_the_caller_to_another_queue_by_refer() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    h.register("agent2", AGENT2, 600);
+    let (invite, _) = h.call_choosing("0888123456", &['1']);
+    // Longest idle first: agent1 registered first.
+    h.agent_replies(AGENT1, 200);
+    h.advance(30_000);
+    h.trace.clear();
+    // The caller needs psychological support: agent1 passes them on, blind.
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:psychological_support@127.0.0.1>")]);
+    h.agent_answers_request(AGENT1, Method::Notify, 200);
+    h.agent_answers_request(AGENT1, Method::Bye, 200);
+    h.advance(2_000);
+    h.agent_replies(AGENT2, 200);
+    h.advance(40_000);
+    h.caller_bye(&invite);
+    check(
+        &h,
+        &["<-", "->", "media", "event ended", "event answered", "event agent"],
+        expect![[r#"
+            030.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            030.000   media close l3
+            030.000   event ended c1 Agent { agent: "agent1" } transferred queue=social_services agent=agent1 wait=0 talk=30000
+            030.000   media play l2 t5 [holdmusic]
+            030.000   -> 127.0.0.1:5071 202 Accepted (REFER)
+            030.000   -> 127.0.0.1:5071 NOTIFY sip:agent@127.0.0.1:5071
+            030.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+            030.000   event agent agent1 wrap_up registered=true
+            030.000   media open l4 c1 port 20004
+            030.000   event agent agent2 ringing registered=true
+            030.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            030.000 127.0.0.1:5071 <- 200 OK (NOTIFY)
+            030.000 127.0.0.1:5071 <- 200 OK (BYE)
+            030.500   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            031.500   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            032.000 127.0.0.1:5072 <- 200 OK (INVITE)
+            032.000   media stop l2
+            032.000   media configure l4 127.0.0.1:41000 Pcma/8 te Some(101)
+            032.000   media bridge l2 l4
+            032.000   event answered c1 Agent { agent: "agent2" }
+            032.000   -> 127.0.0.1:5072 ACK sip:agent@127.0.0.1:5072
+            032.000   event agent agent2 on_call registered=true
+            040.000   event agent agent1 available registered=true
+            072.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            072.000   media close l4
+            072.000   event ended c1 Agent { agent: "agent2" } answered queue=psychological_support agent=agent2 wait=0 talk=40000
+            072.000   media close l2
+            072.000   event ended c1 Caller answered queue=psychological_support agent=agent2 wait=2000 talk=40000
+            072.000   -> 127.0.0.1:5080 200 OK (BYE)
+            072.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
+            072.000   event agent agent2 wrap_up registered=true
+        "#]],
+    );
+    let notify = h.last_sent(AGENT1, |m| matches!(m, Message::Request(r) if r.method == Method::Notify));
+    let Message::Request(notify) = notify else { unreachable!() };
+    assert_eq!(notify.headers.get("Event"), Some("refer"));
+    assert_eq!(notify.body, b"SIP/2.0 200 OK\r\n");
+}
+
+#[test]
+fn refers_the_switch_cannot_carry_out_leave_the_call_as_it_was() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    let (invite, _) = h.call_choosing("0888123456", &['1']);
+    h.agent_replies(AGENT1, 200);
+    h.advance(5_000);
+    h.trace.clear();
+    // Nobody of that name; an agent who is not logged in to take it; attended transfer; and a
+    // REFER without a Refer-To.
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:nobody@127.0.0.1>")]);
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:agent2@127.0.0.1>")]);
+    h.agent_in_dialog(
+        AGENT1,
+        Method::Refer,
+        &[("Refer-To", "<sip:agent2@127.0.0.1?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>")],
+    );
+    h.agent_in_dialog(AGENT1, Method::Refer, &[]);
+    h.advance(5_000);
+    h.caller_bye(&invite);
+    check(
+        &h,
+        &["<-", "->", "event ended"],
+        expect![[r#"
+            005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            005.000   -> 127.0.0.1:5071 404 Not Found (REFER)
+            005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            005.000   -> 127.0.0.1:5071 480 Temporarily Unavailable (REFER)
+            005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            005.000   -> 127.0.0.1:5071 501 Not Implemented (REFER)
+            005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            005.000   -> 127.0.0.1:5071 400 Bad Request (REFER)
+            010.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            010.000   event ended c1 Agent { agent: "agent1" } answered queue=social_services agent=agent1 wait=0 talk=10000
+            010.000   event ended c1 Caller answered queue=social_services agent=agent1 wait=0 talk=10000
+            010.000   -> 127.0.0.1:5080 200 OK (BYE)
+            010.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+        "#]],
+    );
 }

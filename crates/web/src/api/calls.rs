@@ -11,7 +11,7 @@ use super::{Page, trimmed};
 use crate::auth::Auth;
 use crate::{AppState, Error};
 
-const OUTCOMES: [&str; 9] = [
+const OUTCOMES: [&str; 10] = [
     "answered",
     "abandoned",
     "ivr",
@@ -19,6 +19,7 @@ const OUTCOMES: [&str; 9] = [
     "callback",
     "rejected",
     "no_answer",
+    "transferred",
     "unreachable",
     "failed",
 ];
