@@ -237,7 +237,38 @@ test_no_answer() {
     fi
 }
 
-# 7. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
+# 7. A blind transfer from the agent's phone: agent1 answers a social-services caller and sends
+# REFER to psychological_support; the switch answers 202, NOTIFYs 200 and hangs up on agent1,
+# the caller hears music and is offered to agent3, who registered meanwhile. The caller is
+# never dropped: one caller record, answered by agent3 in the new queue.
+test_transfer() {
+    local after status=0 s1=0 s3=0 pid1 pid3 what="blind transfer by REFER to another queue"
+    after=$(last_cdr)
+    sipp_agent agent1 agent1 agent_transfer.xml 12000
+    pid1=$agent_pid
+    sleep 1.5
+    # agent3 registers once agent1 has the call (the longer idle, it would be offered it first).
+    (sleep 5; sipp_agent agent3 agent3 agent_answer.xml 14000; wait "$agent_pid") &
+    pid3=$!
+    children+=("$pid3")
+    sipp_caller transfer 10000 || status=$?
+    wait "$pid1" || s1=$?
+    wait "$pid3" || s3=$?
+    if ((status != 0 || s1 != 0 || s3 != 0)); then
+        fail "$what" "caller sipp exit $status, agent1 $s1, agent3 $s3"; show_logs transfer agent1 agent3; return
+    fi
+    if cdr_check transfer "$after" \
+        'len(caller) == 1 and caller[0]["outcome"] == "answered"' \
+        'caller[0]["queue"] == "psychological_support" and caller[0]["agent"] == "agent3"' \
+        'any(a["agent"] == "agent1" and a["outcome"] == "transferred" and a["queue"] == "social_services" for a in agents)' \
+        'any(a["agent"] == "agent3" and a["outcome"] == "answered" for a in agents)'; then
+        pass "$what: agent1 REFERs (202, NOTIFY sipfrag 200, BYE), the caller reaches agent3: CDRs transferred, answered"
+    else
+        fail "$what" "call records"
+    fi
+}
+
+# 8. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
 # rings it, gets nothing back, and after the ring timeout offers the call to agent3; the caller
 # keeps their place and agent2 is left in no stale ringing or on-call state.
 test_vanished_agent() {
@@ -393,6 +424,7 @@ test_answered
 test_no_answer
 test_skills
 test_callback
+test_transfer
 test_vanished_agent
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
     # shellcheck source=tests/sip/baresip.sh
