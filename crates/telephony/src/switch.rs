@@ -275,6 +275,8 @@ struct Call {
     /// The callback confirmation's playback token.
     confirm_token: Option<u64>,
     callback: Option<CallbackRt>,
+    /// A transfer to an outside number, dialling or connected (`transfer.rs`).
+    outside: Option<transfer::Outside>,
     /// Skill requirements chosen when the call entered its queue.
     steps: Vec<acd::engine::RoutingStep>,
     /// The case a scheduled callback was booked for.
@@ -287,6 +289,8 @@ enum LegRole {
     Agent(usize),
     /// A callback's call out to the citizen.
     Citizen,
+    /// A transfer's call out to an outside number.
+    Outside,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -379,6 +383,7 @@ impl Call {
             ivr_playback: None,
             confirm_token: None,
             callback: None,
+            outside: None,
             steps: Vec::new(),
             case: None,
         }
@@ -921,6 +926,15 @@ impl Switch {
             .is_some_and(|at| at <= now);
         if rung_out {
             self.callback_ring_timeout(id);
+        }
+        let outside_rung_out = self
+            .calls
+            .get(&id)
+            .and_then(|call| call.outside.as_ref())
+            .and_then(|outside| outside.dial_until)
+            .is_some_and(|at| at <= now);
+        if outside_rung_out {
+            self.outside_failed(id, 408);
         }
     }
 

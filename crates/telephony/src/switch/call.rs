@@ -69,6 +69,7 @@ impl Switch {
                         self.finish_agent_leg(leg_id, Outcome::Failed);
                     }
                     LegRole::Citizen => self.citizen_unreachable(call_id),
+                    LegRole::Outside => self.outside_failed(call_id, 503),
                 }
                 return;
             }
@@ -105,6 +106,7 @@ impl Switch {
                 self.drive_session(call_id);
             }
             LegRole::Citizen => self.invite_citizen(leg_id, port),
+            LegRole::Outside => self.invite_outside(leg_id, port),
             LegRole::Agent(agent) => {
                 // A callback's caller leg is gone; its codec was kept.
                 let codec = self.calls.get(&call_id).and_then(|call| {
@@ -294,12 +296,12 @@ impl Switch {
     ) -> Option<acd::engine::PreferredAgent> {
         let wait = self.queue_options.get(queue)?.preferred_agent_wait?;
         let (agent, at) = self.last_agents.get(caller?)?;
-        (self.now.saturating_sub(*at) <= super::REMEMBER_AGENT_MS).then(|| {
+        (self.now.saturating_sub(*at) <= super::REMEMBER_AGENT_MS).then_some(
             acd::engine::PreferredAgent {
                 agent: acd::ids::AgentId(*agent as u32),
                 wait: acd::ids::Millis(wait),
-            }
-        })
+            },
+        )
     }
 
     /// Remembers who answered `caller`, for their next call.
@@ -482,6 +484,7 @@ impl Switch {
                     self.citizen_unreachable(call_id);
                 }
             }
+            LegRole::Outside => self.outside_hung_up(call_id, leg_id),
             LegRole::Agent(agent) => {
                 let talking = self
                     .calls
@@ -564,6 +567,12 @@ impl Switch {
                 self.hang_up_leg(leg);
             }
             self.finish_agent_leg(leg, Outcome::Answered);
+        }
+        if let Some(outside) = call.outside.take() {
+            if outside.connected {
+                outcome = Outcome::Transferred;
+            }
+            self.cancel_leg(outside.leg);
         }
         let caller_leg = call.caller_leg;
         match self.legs.get(&caller_leg).map(|leg| leg.state) {
@@ -856,7 +865,7 @@ impl Switch {
             return;
         };
         let LegRole::Agent(agent) = leg.role else {
-            if leg.role == LegRole::Citizen && leg.state != LegState::Cancelling {
+            if matches!(leg.role, LegRole::Citizen | LegRole::Outside) && leg.state != LegState::Cancelling {
                 self.forget_leg(leg_id);
             }
             return;

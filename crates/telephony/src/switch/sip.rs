@@ -459,13 +459,20 @@ impl Switch {
             let call = leg.call;
             let was = leg.state;
             leg.state = LegState::Ended;
-            let LegRole::Agent(agent) = leg.role else {
-                if leg.role == LegRole::Citizen {
+            let role = leg.role;
+            let LegRole::Agent(agent) = role else {
+                if role == LegRole::Citizen {
                     if was != LegState::Cancelling {
                         tracing::info!(call.id = %call, status, "the citizen's phone did not answer");
                         self.citizen_unreachable(call);
                     }
                     self.forget_leg(leg_id);
+                }
+                if role == LegRole::Outside {
+                    self.forget_leg(leg_id);
+                    if was != LegState::Cancelling {
+                        self.outside_failed(call, status);
+                    }
                 }
                 return;
             };
@@ -515,6 +522,20 @@ impl Switch {
         leg.negotiated = negotiated;
         let live = !matches!(leg.state, LegState::Cancelling | LegState::Ended);
         let call = leg.call;
+        if leg.role == LegRole::Outside {
+            if live && usable {
+                leg.state = LegState::Up;
+                leg.answered_at = Some(self.now);
+                self.outside_answered(call, leg_id);
+            } else {
+                self.hang_up_leg(leg_id);
+                self.forget_leg(leg_id);
+                if live {
+                    self.outside_failed(call, 488);
+                }
+            }
+            return;
+        }
         if leg.role == LegRole::Citizen {
             if live && usable {
                 leg.state = LegState::Up;
@@ -601,6 +622,15 @@ impl Switch {
                     self.citizen_unreachable(call);
                 }
                 self.forget_leg(leg_id);
+                return;
+            }
+            if leg.role == LegRole::Outside {
+                let (call, was) = (leg.call, leg.state);
+                leg.state = LegState::Ended;
+                self.forget_leg(leg_id);
+                if matches!(was, LegState::Calling | LegState::Ringing) {
+                    self.outside_failed(call, 408);
+                }
                 return;
             }
             let (LegRole::Agent(agent), call, was) = (leg.role, leg.call, leg.state) else {

@@ -1467,6 +1467,8 @@ fn refers_the_switch_cannot_carry_out_leave_the_call_as_it_was() {
         &[("Refer-To", "<sip:agent2@127.0.0.1?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>")],
     );
     h.agent_in_dialog(AGENT1, Method::Refer, &[]);
+    // A number outside the outbound allow-list is never dialled.
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:0700123456@127.0.0.1>")]);
     h.advance(5_000);
     h.caller_bye(&invite);
     check(
@@ -1481,11 +1483,129 @@ fn refers_the_switch_cannot_carry_out_leave_the_call_as_it_was() {
             005.000   -> 127.0.0.1:5071 501 Not Implemented (REFER)
             005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
             005.000   -> 127.0.0.1:5071 400 Bad Request (REFER)
+            005.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            005.000   -> 127.0.0.1:5071 403 Forbidden (REFER)
             010.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
             010.000   event ended c1 Agent { agent: "agent1" } answered queue=social_services agent=agent1 wait=0 talk=10000
             010.000   event ended c1 Caller answered queue=social_services agent=agent1 wait=0 talk=10000
             010.000   -> 127.0.0.1:5080 200 OK (BYE)
             010.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+        "#]],
+    );
+}
+
+#[test]
+fn a_transfer_to_an_outside_number_is_bridged_when_it_answers() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    let (invite, _) = h.call_choosing("0888123456", &['1']);
+    h.agent_replies(AGENT1, 200);
+    h.advance(10_000);
+    h.trace.clear();
+    // The Social Assistance Directorate's hotline, on the allow-list.
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:0888999888@127.0.0.1>")]);
+    h.agent_answers_request(AGENT1, Method::Notify, 200);
+    h.agent_answers_request(AGENT1, Method::Bye, 200);
+    h.advance(4_000);
+    h.agent_replies(GATEWAY, 200);
+    h.advance(60_000);
+    h.caller_bye(&invite);
+    h.agent_answers_request(GATEWAY, Method::Bye, 200);
+    check(
+        &h,
+        &["<-", "->", "media", "event ended", "event agent"],
+        expect![[r#"
+            010.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            010.000   media close l3
+            010.000   event ended c1 Agent { agent: "agent1" } transferred queue=social_services agent=agent1 wait=0 talk=10000
+            010.000   media open l4 c1 port 20004
+            010.000   media play l2 t5 [holdmusic]
+            010.000   -> 127.0.0.1:5071 202 Accepted (REFER)
+            010.000   -> 127.0.0.1:5071 NOTIFY sip:agent@127.0.0.1:5071
+            010.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+            010.000   event agent agent1 wrap_up registered=true
+            010.000   -> 127.0.0.1:5090 INVITE sip:0888999888@127.0.0.1:5090;user=phone
+            010.000 127.0.0.1:5071 <- 200 OK (NOTIFY)
+            010.000 127.0.0.1:5071 <- 200 OK (BYE)
+            010.500   -> 127.0.0.1:5090 INVITE sip:0888999888@127.0.0.1:5090;user=phone
+            011.500   -> 127.0.0.1:5090 INVITE sip:0888999888@127.0.0.1:5090;user=phone
+            013.500   -> 127.0.0.1:5090 INVITE sip:0888999888@127.0.0.1:5090;user=phone
+            014.000 127.0.0.1:5090 <- 200 OK (INVITE)
+            014.000   media stop l2
+            014.000   media configure l4 127.0.0.1:41000 Pcma/8 te Some(101)
+            014.000   media bridge l2 l4
+            014.000   -> 127.0.0.1:5090 ACK sip:agent@127.0.0.1:5090
+            020.000   event agent agent1 available registered=true
+            074.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            074.000   media close l4
+            074.000   media close l2
+            074.000   event ended c1 Caller transferred queue=social_services agent=- wait=0 talk=74000
+            074.000   -> 127.0.0.1:5080 200 OK (BYE)
+            074.000   -> 127.0.0.1:5090 BYE sip:agent@127.0.0.1:5090
+            074.000 127.0.0.1:5090 <- 200 OK (BYE)
+        "#]],
+    );
+}
+
+#[test]
+fn an_outside_number_that_does_not_answer_sends_the_caller_back_to_the_head_of_the_queue() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    let (invite, _) = h.call_choosing("0888123456", &['1']);
+    h.agent_replies(AGENT1, 200);
+    h.advance(10_000);
+    h.register("agent2", AGENT2, 600);
+    h.trace.clear();
+    h.agent_in_dialog(AGENT1, Method::Refer, &[("Refer-To", "<sip:+359888999888@127.0.0.1>")]);
+    h.agent_answers_request(AGENT1, Method::Notify, 200);
+    h.agent_answers_request(AGENT1, Method::Bye, 200);
+    h.advance(3_000);
+    // Busy: the caller is not dropped but offered to the next free agent.
+    h.agent_replies(GATEWAY, 486);
+    h.advance(1_000);
+    h.agent_replies(AGENT2, 200);
+    h.advance(20_000);
+    h.caller_bye(&invite);
+    check(
+        &h,
+        &["<-", "->", "media", "event ended", "event agent"],
+        expect![[r#"
+            010.000 127.0.0.1:5071 <- REFER sip:civicline@127.0.0.1:5060
+            010.000   media close l3
+            010.000   event ended c1 Agent { agent: "agent1" } transferred queue=social_services agent=agent1 wait=0 talk=10000
+            010.000   media open l4 c1 port 20004
+            010.000   media play l2 t5 [holdmusic]
+            010.000   -> 127.0.0.1:5071 202 Accepted (REFER)
+            010.000   -> 127.0.0.1:5071 NOTIFY sip:agent@127.0.0.1:5071
+            010.000   -> 127.0.0.1:5071 BYE sip:agent@127.0.0.1:5071
+            010.000   event agent agent1 wrap_up registered=true
+            010.000   -> 127.0.0.1:5090 INVITE sip:+359888999888@127.0.0.1:5090;user=phone
+            010.000 127.0.0.1:5071 <- 200 OK (NOTIFY)
+            010.000 127.0.0.1:5071 <- 200 OK (BYE)
+            010.500   -> 127.0.0.1:5090 INVITE sip:+359888999888@127.0.0.1:5090;user=phone
+            011.500   -> 127.0.0.1:5090 INVITE sip:+359888999888@127.0.0.1:5090;user=phone
+            013.000 127.0.0.1:5090 <- 486 Busy Here (INVITE)
+            013.000   -> 127.0.0.1:5090 ACK sip:+359888999888@127.0.0.1:5090;user=phone
+            013.000   media close l4
+            013.000   media open l5 c1 port 20006
+            013.000   event agent agent2 ringing registered=true
+            013.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            013.500   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072
+            014.000 127.0.0.1:5072 <- 200 OK (INVITE)
+            014.000   media stop l2
+            014.000   media configure l5 127.0.0.1:41000 Pcma/8 te Some(101)
+            014.000   media bridge l2 l5
+            014.000   -> 127.0.0.1:5072 ACK sip:agent@127.0.0.1:5072
+            014.000   event agent agent2 on_call registered=true
+            020.000   event agent agent1 available registered=true
+            034.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
+            034.000   media close l5
+            034.000   event ended c1 Agent { agent: "agent2" } answered queue=social_services agent=agent2 wait=0 talk=20000
+            034.000   media close l2
+            034.000   event ended c1 Caller answered queue=social_services agent=agent2 wait=1000 talk=20000
+            034.000   -> 127.0.0.1:5080 200 OK (BYE)
+            034.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
+            034.000   event agent agent2 wrap_up registered=true
         "#]],
     );
 }

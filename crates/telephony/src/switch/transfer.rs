@@ -10,24 +10,46 @@
 //! target queue's own rules apply (the next agent, overflow, callback). The transferring agent
 //! goes to wrap-up (app_queue #607).
 //!
-//! The target is the `Refer-To` user part: a queue's name or an agent's username (an agent
-//! who is available, else 480 and the call stays with the transferor). Attended
-//! transfer (`Refer-To` carrying `Replaces`) and outside numbers are not supported yet: they
-//! are refused with 501 and the call stays as it was.
+//! The target is the `Refer-To` user part: a queue's name, an agent's username (an agent who is
+//! available, else 480 and the call stays with the transferor), or an outside number on the
+//! `[telephony.outbound]` allow-list (any other number: 403, nothing is dialled). An outside
+//! number is called through the gateway while the caller hears music; when it answers, the
+//! two are bridged; when it is busy, refuses or rings out, the caller goes back to the queue
+//! they came from at its head (the highest priority), so the call comes back to an agent.
+//! Attended transfer (`Refer-To` carrying `Replaces`) is not supported yet: 501, and the call
+//! stays as it was.
 
 use sip_proto::header::NameAddr;
 use sip_proto::message::{Method, Request};
 use sip_proto::time::Time;
 use sip_proto::transaction::TransactionKey;
 
-use super::{LegId, LegRole, MediaCommand, Phase, PlayItem, Switch};
+use sip_proto::transaction::{Peer, Transport};
+
+use super::{Leg, LegId, LegRole, LegState, MediaCommand, Phase, PlayItem, Switch};
 use crate::event::{CallId, Outcome};
 
 /// Where a REFER sends the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum TransferTo {
     Queue(usize),
     Agent(usize),
+    /// A number on the outbound allow-list.
+    Outside(String),
+}
+
+/// A call's transfer to an outside number.
+#[derive(Debug)]
+pub(super) struct Outside {
+    pub(super) number: String,
+    /// The leg to the gateway.
+    pub(super) leg: LegId,
+    /// The queue to go back to if the number is not reached.
+    pub(super) back_to: Option<usize>,
+    /// When ringing gives up.
+    pub(super) dial_until: Option<u64>,
+    /// Whether the number answered and is bridged to the caller.
+    pub(super) connected: bool,
 }
 
 impl Switch {
@@ -40,7 +62,7 @@ impl Switch {
                 (call.phase == Phase::Talking && call.agent == Some((agent, leg_id)))
                     .then_some((leg.call, agent))
             }
-            LegRole::Caller | LegRole::Citizen => None,
+            LegRole::Caller | LegRole::Citizen | LegRole::Outside => None,
         });
         let Some((call_id, agent)) = talking else {
             // Only the agent on an answered call may move it; a caller cannot transfer.
@@ -56,21 +78,24 @@ impl Switch {
             self.respond(key, request, 501);
             return;
         }
-        let Some(target) = refer_to.uri.user_unescaped().and_then(|user| self.transfer_target(&user, agent))
-        else {
-            self.respond(key, request, 404);
+        let user = refer_to.uri.user_unescaped().unwrap_or_default();
+        let Some(target) = self.transfer_target(&user, agent) else {
+            // A number not on the allow-list is never dialled.
+            let looks_like_number = !user.is_empty() && user.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit());
+            self.respond(key, request, if looks_like_number { 403 } else { 404 });
             return;
         };
-        if let TransferTo::Agent(to) = target
-            && !self.free_for_transfer(to)
+        if let TransferTo::Agent(to) = &target
+            && !self.free_for_transfer(*to)
         {
             // The caller stays with the agent, who can choose someone else.
             self.respond(key, request, 480);
             return;
         }
-        let acd_target = match target {
-            TransferTo::Queue(queue) => acd::engine::TransferTarget::Queue(acd::ids::QueueId(queue as u32)),
-            TransferTo::Agent(to) => acd::engine::TransferTarget::Agent(acd::ids::AgentId(to as u32)),
+        let acd_target = match &target {
+            TransferTo::Queue(queue) => acd::engine::TransferTarget::Queue(acd::ids::QueueId(*queue as u32)),
+            TransferTo::Agent(to) => acd::engine::TransferTarget::Agent(acd::ids::AgentId(*to as u32)),
+            TransferTo::Outside(_) => acd::engine::TransferTarget::External,
         };
         let subscription = !request
             .headers
@@ -90,16 +115,20 @@ impl Switch {
         self.transfer(call_id, leg_id, target, acd_target);
     }
 
-    /// A queue by name, or another agent by username (case does not matter).
+    /// A queue by name, another agent by username (case does not matter), or an allowed
+    /// outside number.
     fn transfer_target(&self, user: &str, from_agent: usize) -> Option<TransferTo> {
         if let Some(queue) = self.queues.iter().position(|name| name.eq_ignore_ascii_case(user)) {
             return Some(TransferTo::Queue(queue));
         }
-        self.agents
-            .iter()
-            .position(|agent| agent.username.eq_ignore_ascii_case(user))
-            .filter(|&agent| agent != from_agent)
-            .map(TransferTo::Agent)
+        if let Some(agent) = self.agents.iter().position(|agent| agent.username.eq_ignore_ascii_case(user)) {
+            return (agent != from_agent).then_some(TransferTo::Agent(agent));
+        }
+        let allowed = self
+            .outbound
+            .as_ref()
+            .is_some_and(|outbound| outbound.allow.iter().any(|pattern| pattern.matches(user)));
+        allowed.then(|| TransferTo::Outside(user.to_owned()))
     }
 
     /// Whether an agent can take a transferred call now: logged in, not paused, phone
@@ -142,15 +171,36 @@ impl Switch {
         let now = self.now;
         self.hang_up_leg(agent_leg);
         self.finish_agent_leg(agent_leg, Outcome::Transferred);
+        let gateway = self.outbound.as_ref().map(|outbound| Peer { transport: Transport::Udp, addr: outbound.gateway });
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
         call.agent = None;
         call.phase = Phase::Queued;
         call.queued_at = Some(now);
-        if let TransferTo::Queue(queue) = target {
-            call.queue = Some(queue);
+        match target {
+            TransferTo::Queue(queue) => call.queue = Some(queue),
+            TransferTo::Agent(_) => {}
+            TransferTo::Outside(number) => {
+                // The ACD lets the call go (and the agent wrap up); the switch dials.
+                call.phase = Phase::Talking;
+                call.queued_at = None;
+                call.in_acd = false;
+                if let Some(gateway) = gateway {
+                    let leg = LegId(self.next_id());
+                    let Some(call) = self.calls.get_mut(&call_id) else {
+                        return;
+                    };
+                    call.outside = Some(Outside { number, leg, back_to: call.queue, dial_until: None, connected: false });
+                    let queue = call.queue;
+                    self.legs.insert(leg, Leg::new(call_id, LegRole::Outside, gateway, queue, now));
+                    self.media(MediaCommand::Open { leg, call: call_id });
+                }
+            }
         }
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
         let token = call.next_token;
         call.next_token += 1;
         let caller = call.caller_leg;
@@ -159,5 +209,109 @@ impl Switch {
             call: acd::ids::CallId(call_id.0),
             to: acd_target,
         });
+    }
+}
+
+impl Switch {
+    /// The outside leg's socket is open: dial the number through the gateway.
+    pub(super) fn invite_outside(&mut self, leg_id: LegId, port: u16) {
+        let Some(call_id) = self.legs.get(&leg_id).map(|leg| leg.call) else {
+            return;
+        };
+        let dialling = self.calls.get(&call_id).and_then(|call| {
+            let outside = call.outside.as_ref().filter(|outside| outside.leg == leg_id)?;
+            let codec = self.legs.get(&call.caller_leg)?.negotiated.as_ref()?.codec;
+            Some((outside.number.clone(), codec))
+        });
+        let Some((number, codec)) = dialling else {
+            self.forget_leg(leg_id);
+            return;
+        };
+        if !self.send_citizen_invite(leg_id, port, &number, codec) {
+            if let Some(leg) = self.legs.get_mut(&leg_id) {
+                leg.state = LegState::Ended;
+            }
+            self.forget_leg(leg_id);
+            self.outside_failed(call_id, 503);
+            return;
+        }
+        let ring = self
+            .outbound
+            .as_ref()
+            .map_or(30_000, |outbound| u64::try_from(outbound.ring_timeout.as_millis()).unwrap_or(u64::MAX));
+        let until = self.now + ring;
+        if let Some(outside) = self.calls.get_mut(&call_id).and_then(|call| call.outside.as_mut()) {
+            outside.dial_until = Some(until);
+        }
+        self.arm(until, super::Due::Call(call_id));
+    }
+
+    /// The outside number answered: bridge it to the caller.
+    pub(super) fn outside_answered(&mut self, call_id: CallId, leg_id: LegId) {
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            self.hang_up_leg(leg_id);
+            self.forget_leg(leg_id);
+            return;
+        };
+        let Some(outside) = call.outside.as_mut().filter(|outside| outside.leg == leg_id) else {
+            self.hang_up_leg(leg_id);
+            self.forget_leg(leg_id);
+            return;
+        };
+        outside.connected = true;
+        outside.dial_until = None;
+        call.span.in_scope(|| tracing::info!("outside transfer answered"));
+        let caller = call.caller_leg;
+        self.media(MediaCommand::Stop { leg: caller });
+        self.configure_media(leg_id);
+        self.media(MediaCommand::Bridge { a: caller, b: leg_id });
+    }
+
+    /// The outside number was not reached (`status`): the caller goes back to their queue,
+    /// first in line. Nothing happens to a call whose outside party had answered.
+    pub(super) fn outside_failed(&mut self, call_id: CallId, status: u16) {
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
+        if call.outside.as_ref().is_none_or(|outside| outside.connected) {
+            return;
+        }
+        let Some(outside) = call.outside.take() else {
+            return;
+        };
+        call.span.in_scope(|| tracing::info!(status, "outside transfer failed: back to the queue"));
+        let Some(queue) = outside.back_to.or(call.queue) else {
+            self.cancel_leg(outside.leg);
+            self.end_call(call_id, Outcome::Failed);
+            return;
+        };
+        call.phase = Phase::Queued;
+        call.queue = Some(queue);
+        call.queued_at = Some(self.now);
+        call.in_acd = true;
+        let steps = call.steps.clone();
+        self.cancel_leg(outside.leg);
+        self.acd_inputs.push_back(acd::engine::Input::CallArrived {
+            call: acd::ids::CallId(call_id.0),
+            queue: acd::ids::QueueId(queue as u32),
+            priority: u8::MAX,
+            steps,
+            preferred: None,
+        });
+    }
+
+    /// The outside leg hung up: the call is over once it was connected; before, it failed.
+    pub(super) fn outside_hung_up(&mut self, call_id: CallId, leg_id: LegId) {
+        let connected = self
+            .calls
+            .get(&call_id)
+            .and_then(|call| call.outside.as_ref())
+            .is_some_and(|outside| outside.leg == leg_id && outside.connected);
+        if connected {
+            self.end_call(call_id, Outcome::Transferred);
+        } else {
+            self.forget_leg(leg_id);
+            self.outside_failed(call_id, 487);
+        }
     }
 }
