@@ -268,7 +268,40 @@ test_transfer() {
     fi
 }
 
-# 8. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
+# 8. A transfer to an outside institution's number: agent1 REFERs the caller to 0888100200 (on
+# the outbound allow-list); the switch releases agent1, dials the number through the gateway (a
+# SIPp UAS playing the institution's hotline), bridges it to the caller and, when the hotline
+# hangs up, ends the call with the caller.
+test_transfer_out() {
+    local after status=0 s1=0 hotline_status=0 hotline_pid pid1 what="transfer to an outside number"
+    after=$(last_cdr)
+    sed 's/psychological_support/0888100200/' "$work/agent_transfer.xml" >"$work/agent_transfer_out.xml"
+    (cd "$work/logs" && exec sipp -sf "$work/citizen_answer.xml" -i 127.0.0.1 -p "$gateway_port" \
+        -mi 127.0.0.1 -mp "$(free_media)" -m 1 -d 3000 -nostdin -timeout 60s -timeout_error -trace_err -trace_msg \
+        -message_file "$work/logs/hotline.msg" -error_file "$work/logs/hotline.err" >"$work/logs/hotline.out" 2>&1) &
+    hotline_pid=$!
+    children+=("$hotline_pid")
+    sipp_agent agent1 agent1 agent_transfer_out.xml 12000
+    pid1=$agent_pid
+    sleep 1.5
+    sipp_caller transfer_out 0 caller_transferred.xml || status=$?
+    wait "$pid1" || s1=$?
+    wait "$hotline_pid" || hotline_status=$?
+    if ((status != 0 || s1 != 0 || hotline_status != 0)); then
+        fail "$what" "caller sipp exit $status, agent1 $s1, hotline $hotline_status"
+        show_logs transfer_out agent1 hotline; return
+    fi
+    if cdr_check transfer_out "$after" \
+        'len(caller) == 1 and caller[0]["outcome"] == "transferred"' \
+        'caller[0]["talk_ms"] >= 5000' \
+        'len(agents) == 1 and agents[0]["agent"] == "agent1" and agents[0]["outcome"] == "transferred"'; then
+        pass "$what: agent1 REFERs to 0888100200, the switch dials it via the gateway and bridges it; the hotline hangs up, the switch BYEs the caller"
+    else
+        fail "$what" "call records"
+    fi
+}
+
+# 9. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
 # rings it, gets nothing back, and after the ring timeout offers the call to agent3; the caller
 # keeps their place and agent2 is left in no stale ringing or on-call state.
 test_vanished_agent() {
@@ -425,6 +458,7 @@ test_no_answer
 test_skills
 test_callback
 test_transfer
+test_transfer_out
 test_vanished_agent
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
     # shellcheck source=tests/sip/baresip.sh
