@@ -82,7 +82,12 @@ impl Codec {
 
 /// Encodes a 16-bit linear sample to A-law (the top 13 bits are used).
 pub fn linear_to_alaw(sample: i16) -> u8 {
-    let mut pcm = i32::from(sample) >> 3;
+    // A table, not the arithmetic: the player encodes every hold-music sample of every call.
+    LINEAR_TO_ALAW[usize::from((sample >> 3) as u16 & 0x1FFF)]
+}
+
+const fn alaw_encode(sample: i16) -> u8 {
+    let mut pcm = (sample as i32) >> 3;
     let mask: u8 = if pcm >= 0 {
         0xD5
     } else {
@@ -116,16 +121,20 @@ pub fn alaw_to_linear(byte: u8) -> i16 {
 
 /// Encodes a 16-bit linear sample to µ-law (the top 14 bits are used).
 pub fn linear_to_ulaw(sample: i16) -> u8 {
+    LINEAR_TO_ULAW[usize::from((sample >> 2) as u16 & 0x3FFF)]
+}
+
+const fn ulaw_encode(sample: i16) -> u8 {
     const BIAS: i32 = 0x84;
     const CLIP: i32 = 8159;
-    let mut pcm = i32::from(sample) >> 2;
+    let mut pcm = (sample as i32) >> 2;
     let mask: u8 = if pcm < 0 {
         pcm = -pcm;
         0x7F
     } else {
         0xFF
     };
-    let pcm = pcm.min(CLIP) + (BIAS >> 2);
+    let pcm = if pcm > CLIP { CLIP } else { pcm } + (BIAS >> 2);
     let segment = match pcm {
         0..=0x3F => 0,
         0x40..=0x7F => 1,
@@ -174,6 +183,36 @@ const fn ulaw_decode(byte: u8) -> i16 {
 }
 
 static ALAW_TO_LINEAR: [i16; 256] = table_alaw();
+/// A-law of every 13-bit sample (the 16-bit sample shifted right by 3, two's complement).
+static LINEAR_TO_ALAW: [u8; 8192] = table_linear_to_alaw();
+/// µ-law of every 14-bit sample (the 16-bit sample shifted right by 2, two's complement).
+static LINEAR_TO_ULAW: [u8; 16384] = table_linear_to_ulaw();
+
+const fn table_linear_to_alaw() -> [u8; 8192] {
+    let mut out = [0u8; 8192];
+    let mut i = 0;
+    while i < 8192 {
+        let value = if i >= 4096 { i as i32 - 8192 } else { i as i32 };
+        out[i] = alaw_encode((value << 3) as i16);
+        i += 1;
+    }
+    out
+}
+
+const fn table_linear_to_ulaw() -> [u8; 16384] {
+    let mut out = [0u8; 16384];
+    let mut i = 0;
+    while i < 16384 {
+        let value = if i >= 8192 {
+            i as i32 - 16384
+        } else {
+            i as i32
+        };
+        out[i] = ulaw_encode((value << 2) as i16);
+        i += 1;
+    }
+    out
+}
 static ULAW_TO_LINEAR: [i16; 256] = table_ulaw();
 
 const fn table_alaw() -> [i16; 256] {

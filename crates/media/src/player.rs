@@ -83,13 +83,15 @@ pub struct OutPacket {
     /// later can measure how late it went out.
     pub slot: Millis,
     payload: [u8; SAMPLES_PER_PACKET],
-    payload_len: usize,
+    payload_len: u8,
 }
 
 impl OutPacket {
     /// The payload: 160 G.711 bytes or a 4-byte telephone-event.
     pub fn payload(&self) -> &[u8] {
-        self.payload.get(..self.payload_len).unwrap_or_default()
+        self.payload
+            .get(..usize::from(self.payload_len))
+            .unwrap_or_default()
     }
 
     /// Serialises the packet into `out`; returns its length.
@@ -144,7 +146,9 @@ impl Player {
             next_timestamp: config.ids.first_timestamp,
             last_sent: None,
             marker_pending: true,
-            packets: VecDeque::with_capacity(MAX_BURST as usize + 1),
+            // Room for one packet, the usual case: a player lives as long as its call, and a
+            // switch holds thousands of them.
+            packets: VecDeque::with_capacity(1),
             events: VecDeque::new(),
         }
     }
@@ -224,7 +228,12 @@ impl Player {
 
     /// The next packet to send.
     pub fn poll_packet(&mut self) -> Option<OutPacket> {
-        self.packets.pop_front()
+        let packet = self.packets.pop_front();
+        if packet.is_none() && self.packets.capacity() > 1 {
+            // Give back the room a burst took.
+            self.packets.shrink_to(1);
+        }
+        packet
     }
 
     /// The next event.
@@ -292,7 +301,7 @@ impl Player {
             self.config.codec.payload_type(),
             self.next_timestamp,
             payload,
-            SAMPLES_PER_PACKET,
+            SAMPLES_PER_PACKET as u8,
         );
         self.finish_slot(at);
         true
@@ -305,7 +314,7 @@ impl Player {
         payload_type: u8,
         timestamp: u32,
         payload: [u8; SAMPLES_PER_PACKET],
-        len: usize,
+        len: u8,
     ) {
         let header = RtpHeader {
             marker,

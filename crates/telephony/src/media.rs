@@ -2,8 +2,9 @@
 //! that own the RTP sockets of the calls assigned to them. One task per leg receives packets
 //! and handles them at once (latching, DTMF detection, recording, relaying to the bridged leg
 //! with stream rewriting); each thread's pacer, polled ahead of those tasks, sends prompt and
-//! hold-music packets every 20 ms. All legs of a call live on one thread, so a bridge never
-//! crosses threads and the per-thread state needs no locks. The control plane only sends
+//! hold-music packets every 20 ms, woken from a min-heap of the players' deadlines. All legs
+//! of a call live on one thread, so a bridge never crosses threads and the per-thread state
+//! needs no locks; calls go to the thread with the fewest legs. The control plane only sends
 //! commands and receives events.
 //!
 //! Every thread keeps always-on delay histograms ([`MediaStats`]): for each relayed packet the
@@ -13,7 +14,8 @@
 //! counted by the kernel per socket, in `/proc/net/udp`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::rc::Rc;
@@ -28,6 +30,7 @@ use media::recorder::{Layout, Recorder};
 use media::relay::{Latch, LatchVerdict, PayloadMap, Relay, Verdict};
 use media::rtp::RtpPacket;
 use media::{Millis, StreamIds};
+use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::switch::{LegId, MediaCommand, MediaEvent, PlayItem};
@@ -124,7 +127,12 @@ enum Command {
 /// The media threads.
 pub(crate) struct MediaPlane {
     threads: Vec<(UnboundedSender<Command>, std::thread::JoinHandle<()>)>,
-    leg_threads: HashMap<LegId, usize>,
+    /// Each open leg's thread and call.
+    leg_threads: HashMap<LegId, (usize, u64)>,
+    /// Each call with open legs: its thread and how many legs it has there.
+    call_threads: HashMap<u64, (usize, usize)>,
+    /// Open legs per thread.
+    thread_legs: Vec<usize>,
     stats: MediaStats,
 }
 
@@ -264,8 +272,10 @@ impl MediaPlane {
             threads.push((tx, join));
         }
         Ok(MediaPlane {
+            thread_legs: vec![0; threads.len()],
             threads,
             leg_threads: HashMap::new(),
+            call_threads: HashMap::new(),
             stats: MediaStats {
                 origin,
                 threads: all_stats.into(),
@@ -278,10 +288,23 @@ impl MediaPlane {
         self.stats.clone()
     }
 
-    /// Hands a bound socket for `leg` to the thread of `call`.
+    /// Hands a bound socket for `leg` to the thread of `call`: the thread that already has
+    /// the call's other legs, else the one with the fewest legs. (Not `call % threads`: call
+    /// and leg ids share one counter, so call ids tend to share a parity.)
     pub(crate) fn open(&mut self, leg: LegId, call: u64, socket: std::net::UdpSocket) {
-        let index = (call % self.threads.len() as u64) as usize;
-        self.leg_threads.insert(leg, index);
+        let least = (0..self.threads.len())
+            .min_by_key(|&index| self.thread_legs.get(index).copied().unwrap_or(0))
+            .unwrap_or(0);
+        let entry = self.call_threads.entry(call).or_insert((least, 0));
+        entry.1 += 1;
+        let index = entry.0;
+        if let Some((previous, previous_call)) = self.leg_threads.insert(leg, (index, call)) {
+            // A leg opened twice: forget its earlier socket's count.
+            self.forget(previous, previous_call);
+        }
+        if let Some(count) = self.thread_legs.get_mut(index) {
+            *count += 1;
+        }
         if let Some((tx, _)) = self.threads.get(index) {
             let _ = tx.send(Command::Open { leg, socket });
         }
@@ -300,14 +323,28 @@ impl MediaPlane {
             MediaCommand::Bridge { a, .. } => *a,
         };
         let closing = matches!(command, MediaCommand::Close { .. });
-        let Some(index) = self.leg_threads.get(&leg).copied() else {
+        let Some((index, call)) = self.leg_threads.get(&leg).copied() else {
             return;
         };
         if closing {
             self.leg_threads.remove(&leg);
+            self.forget(index, call);
         }
         if let Some((tx, _)) = self.threads.get(index) {
             let _ = tx.send(Command::Media(command));
+        }
+    }
+
+    /// Counts one leg of `call` on thread `index` as gone.
+    fn forget(&mut self, index: usize, call: u64) {
+        if let Some(count) = self.thread_legs.get_mut(index) {
+            *count = count.saturating_sub(1);
+        }
+        if let Some(entry) = self.call_threads.get_mut(&call) {
+            entry.1 = entry.1.saturating_sub(1);
+            if entry.1 == 0 {
+                self.call_threads.remove(&call);
+            }
         }
     }
 
@@ -345,6 +382,7 @@ fn run_thread(
     let local = tokio::task::LocalSet::new();
     let state = Rc::new(RefCell::new(ThreadState {
         legs: HashMap::new(),
+        deadlines: BinaryHeap::new(),
         events,
         prompts,
         rng: media::Rng::new(seed),
@@ -361,7 +399,7 @@ fn run_thread(
             () = pace(Rc::clone(&state), Rc::clone(&wake)) => {}
             () = command_loop(commands, Rc::clone(&state), wake) => {}
         }
-        let legs: Vec<LegRt> = state
+        let legs: Vec<Box<LegRt>> = state
             .borrow_mut()
             .legs
             .drain()
@@ -378,21 +416,27 @@ async fn command_loop(
     state: Rc<RefCell<ThreadState>>,
     wake: Rc<tokio::sync::Notify>,
 ) {
+    // One receive buffer for all the thread's legs, borrowed only between awaits.
+    let buffer = Rc::new(RefCell::new([0u8; 2048]));
     while let Some(command) = commands.recv().await {
         match command {
             Command::Open { leg, socket } => {
-                let socket = match tokio::net::UdpSocket::from_std(socket) {
+                let socket = match register_readable(socket) {
                     Ok(socket) => Rc::new(socket),
                     Err(error) => {
                         tracing::warn!(%error, "rtp socket not usable");
                         continue;
                     }
                 };
-                let receiver =
-                    tokio::task::spawn_local(receive(leg, Rc::clone(&socket), Rc::clone(&state)));
-                state.borrow_mut().legs.insert(
+                let receiver = tokio::task::spawn_local(receive(
                     leg,
-                    LegRt {
+                    Rc::clone(&socket),
+                    Rc::clone(&state),
+                    Rc::clone(&buffer),
+                ));
+                let previous = state.borrow_mut().legs.insert(
+                    leg,
+                    Box::new(LegRt {
                         socket,
                         receiver,
                         latch: Latch::new(None, 3),
@@ -401,12 +445,16 @@ async fn command_loop(
                         player: None,
                         done_after: None,
                         token: 0,
+                        scheduled: 0,
                         last_sent: None,
                         bridge: None,
                         relay: None,
                         recorder: None,
-                    },
+                    }),
                 );
+                if let Some(previous) = previous {
+                    previous.receiver.abort();
+                }
             }
             Command::Media(command) => state.borrow_mut().command(command),
         }
@@ -414,33 +462,79 @@ async fn command_loop(
     }
 }
 
-async fn receive(leg: LegId, socket: Rc<tokio::net::UdpSocket>, state: Rc<RefCell<ThreadState>>) {
-    let mut buf = [0u8; 2048];
+/// Registers `socket` with the thread's reactor for readability only: with writable interest
+/// too (as `tokio::net::UdpSocket` has), the buffer space each send frees would wake the
+/// epoll loop once more per packet. Sends go straight to the non-blocking socket.
+#[allow(
+    deprecated,
+    reason = "the safe constructor; sound here: the AsyncFd owns the socket, so its fd stays open and the same"
+)]
+fn register_readable(socket: std::net::UdpSocket) -> std::io::Result<AsyncFd<std::net::UdpSocket>> {
+    socket.set_nonblocking(true)?;
+    AsyncFd::with_interest(socket, tokio::io::Interest::READABLE)
+}
+
+/// Datagrams one leg reads in a row before letting the other tasks run.
+const RECEIVE_BUDGET: usize = 16;
+
+async fn receive(
+    leg: LegId,
+    socket: Rc<AsyncFd<std::net::UdpSocket>>,
+    state: Rc<RefCell<ThreadState>>,
+    buffer: Rc<RefCell<[u8; 2048]>>,
+) {
     loop {
-        match socket.recv_from(&mut buf).await {
-            Ok((len, from)) => {
-                let read_at = Instant::now();
-                if let Some(packet) = buf.get_mut(..len) {
-                    state.borrow_mut().packet(leg, packet, from, read_at);
+        let Ok(mut ready) = socket.readable().await else {
+            // The runtime is shutting down.
+            return;
+        };
+        let (mut failed, mut drained) = (false, false);
+        for _ in 0..RECEIVE_BUDGET {
+            let mut buf = buffer.borrow_mut();
+            match ready.try_io(|socket| socket.get_ref().recv_from(&mut buf[..])) {
+                Ok(Ok((len, from))) => {
+                    let read_at = Instant::now();
+                    if let Some(packet) = buf.get_mut(..len) {
+                        state.borrow_mut().packet(leg, packet, from, read_at);
+                    }
+                }
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, "rtp receive failed");
+                    failed = true;
+                    break;
+                }
+                // Drained: readiness cleared, wait for the next datagram.
+                Err(_would_block) => {
+                    drained = true;
+                    break;
                 }
             }
-            Err(error) => {
-                tracing::debug!(%error, "rtp receive failed");
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
+        }
+        drop(ready);
+        if failed {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        } else if !drained {
+            tokio::task::yield_now().await;
         }
     }
 }
 
+/// Packets due this many milliseconds ahead are sent in the same pass, so that thousands of
+/// legs at independent 20 ms phases cost fewer wakeups.
+const COALESCE_MS: u64 = 1;
+
 /// Sends due prompt packets; sleeps until the earliest player deadline or a command.
 async fn pace(state: Rc<RefCell<ThreadState>>, wake: Rc<tokio::sync::Notify>) {
+    let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(sleep);
     loop {
-        let next = state.borrow().next_deadline();
+        let next = state.borrow_mut().next_deadline();
         match next {
             Some(at) => {
+                sleep.as_mut().reset(at);
                 tokio::select! {
-                    _ = tokio::time::sleep_until(at) => {}
-                    _ = wake.notified() => {}
+                    () = &mut sleep => {}
+                    () = wake.notified() => {}
                 }
             }
             None => wake.notified().await,
@@ -450,25 +544,42 @@ async fn pace(state: Rc<RefCell<ThreadState>>, wake: Rc<tokio::sync::Notify>) {
 }
 
 struct LegRt {
-    socket: Rc<tokio::net::UdpSocket>,
+    socket: Rc<AsyncFd<std::net::UdpSocket>>,
     receiver: tokio::task::JoinHandle<()>,
     latch: Latch<SocketAddr>,
     codec: Option<(media::g711::Codec, u8, Option<u8>)>,
     detector: Option<DtmfDetector>,
+    /// Inline: nearly every leg has one, and the pacer reads it every 20 ms.
     player: Option<Player>,
     /// The prompt whose end completes the current `Play`.
     done_after: Option<PromptId>,
     token: u64,
+    /// Generation of this leg's live entry in `ThreadState::deadlines`; older ones are stale.
+    scheduled: u32,
     /// The last packet the player sent: SSRC, sequence, timestamp and when.
     last_sent: Option<(u32, u16, u32, Millis)>,
     bridge: Option<LegId>,
     /// Rewrites packets from the bridged leg into this leg's outgoing stream.
-    relay: Option<Relay>,
-    recorder: Option<Recorder>,
+    relay: Option<Box<Relay>>,
+    recorder: Option<Box<Recorder>>,
 }
 
+impl LegRt {
+    /// When the player's next packet is due.
+    fn deadline(&self) -> Option<Millis> {
+        self.player.as_ref()?.poll_timeout()
+    }
+}
+
+/// A player deadline: when, whose, and the leg's `scheduled` generation at the push.
+type Deadline = Reverse<(Millis, LegId, u32)>;
+
 struct ThreadState {
-    legs: HashMap<LegId, LegRt>,
+    /// Boxed: the map's buckets, a quarter or more of them empty, stay small.
+    legs: HashMap<LegId, Box<LegRt>>,
+    /// Min-heap of player deadlines with lazy deletion: an entry whose leg is gone or whose
+    /// generation is not the leg's current one is skipped when it comes up.
+    deadlines: BinaryHeap<Deadline>,
     events: UnboundedSender<MediaEvent>,
     prompts: Arc<Prompts>,
     rng: media::Rng,
@@ -477,19 +588,40 @@ struct ThreadState {
     stats: Arc<ThreadStats>,
 }
 
+/// Pushes `leg`'s current player deadline, if any, superseding its earlier entries.
+fn schedule(deadlines: &mut BinaryHeap<Deadline>, leg: LegId, state: &mut LegRt) {
+    let Some(at) = state.deadline() else {
+        return;
+    };
+    state.scheduled = state.scheduled.wrapping_add(1);
+    deadlines.push(Reverse((at, leg, state.scheduled)));
+}
+
 impl ThreadState {
     fn now(&self) -> Millis {
         millis_since(self.origin, Instant::now())
     }
 
-    fn next_deadline(&self) -> Option<tokio::time::Instant> {
-        let next = self
-            .legs
-            .values()
-            .filter_map(|leg| leg.player.as_ref()?.poll_timeout())
-            .min()?;
-        let origin = tokio::time::Instant::from_std(self.origin);
-        Some(origin + std::time::Duration::from_millis(next.0))
+    /// The earliest live deadline; drops the stale entries in front of it.
+    fn next_deadline(&mut self) -> Option<tokio::time::Instant> {
+        loop {
+            let &Reverse((at, leg, generation)) = self.deadlines.peek()?;
+            let live = self
+                .legs
+                .get(&leg)
+                .is_some_and(|state| state.scheduled == generation && state.deadline() == Some(at));
+            if live {
+                let origin = tokio::time::Instant::from_std(self.origin);
+                return Some(origin + std::time::Duration::from_millis(at.0));
+            }
+            self.deadlines.pop();
+            if let Some(state) = self.legs.get_mut(&leg)
+                && state.scheduled == generation
+            {
+                // Its player's deadline moved without a push: index the new one.
+                schedule(&mut self.deadlines, leg, state);
+            }
+        }
     }
 
     fn command(&mut self, command: MediaCommand) {
@@ -538,8 +670,11 @@ impl ThreadState {
                 self.play(leg, token, &[PlayItem::Beep], now);
                 if let Some(state) = self.legs.get_mut(&leg) {
                     state.done_after = None;
-                    state.recorder =
-                        Some(Recorder::new(now, Layout::Mixed, seconds.saturating_add(1)));
+                    state.recorder = Some(Box::new(Recorder::new(
+                        now,
+                        Layout::Mixed,
+                        seconds.saturating_add(1),
+                    )));
                 }
             }
             MediaCommand::StopRecording { leg } => {
@@ -549,7 +684,7 @@ impl ThreadState {
                     .and_then(|state| state.recorder.take())
                     .map_or_else(
                         || media::wav::write_wav(&[], 1, media::SAMPLE_RATE),
-                        Recorder::finish,
+                        |recorder| recorder.finish(),
                     );
                 let _ = self.events.send(MediaEvent::Recorded { leg, wav });
             }
@@ -606,6 +741,7 @@ impl ThreadState {
         }
         self.next_prompt = next_prompt;
         state.done_after = done_after;
+        schedule(&mut self.deadlines, leg, state);
         if done_after.is_none() && !looping {
             // Nothing to play: report at once so that the IVR goes on.
             let _ = self.events.send(MediaEvent::PlayDone { leg, token });
@@ -644,7 +780,7 @@ impl ThreadState {
         }
         state.done_after = None;
         state.bridge = Some(from);
-        state.relay = Some(Relay::new(ids, map));
+        state.relay = Some(Box::new(Relay::new(ids, map)));
     }
 
     /// Handles a packet of `leg` that the socket read returned at `read_at`.
@@ -685,7 +821,7 @@ impl ThreadState {
             return;
         };
         if let Ok(Verdict::Forward) = relay.forward(now, packet) {
-            let sent = out.socket.try_send_to(packet, remote);
+            let sent = out.socket.get_ref().send_to(packet, remote);
             let sent_at = Instant::now();
             if let Err(error) = sent {
                 self.stats.send_failures.fetch_add(1, Ordering::Relaxed);
@@ -698,24 +834,33 @@ impl ThreadState {
         }
     }
 
+    /// Sends the packets of every player due by now (or within [`COALESCE_MS`]).
     fn tick(&mut self) {
-        let now = self.now();
+        let horizon = self.now().plus(COALESCE_MS);
         let mut buf = [0u8; 256];
-        for (leg, state) in &mut self.legs {
+        while let Some(&Reverse((at, leg, generation))) = self.deadlines.peek() {
+            if at > horizon {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(state) = self.legs.get_mut(&leg) else {
+                continue;
+            };
+            if state.scheduled != generation {
+                continue;
+            }
             let Some(player) = &mut state.player else {
                 continue;
             };
-            if player.poll_timeout().is_none_or(|at| at > now) {
-                continue;
-            }
-            player.handle_timeout(now);
+            player.handle_timeout(horizon);
             while let Some(packet) = player.poll_packet() {
                 let header = packet.header;
-                state.last_sent = Some((header.ssrc, header.sequence, header.timestamp, now));
+                state.last_sent =
+                    Some((header.ssrc, header.sequence, header.timestamp, packet.slot));
                 if let (Ok(len), Some(remote)) = (packet.write(&mut buf), state.latch.remote())
                     && let Some(bytes) = buf.get(..len)
                 {
-                    let sent = state.socket.try_send_to(bytes, remote);
+                    let sent = state.socket.get_ref().send_to(bytes, remote);
                     let sent_at = Instant::now();
                     if let Err(error) = sent {
                         self.stats.send_failures.fetch_add(1, Ordering::Relaxed);
@@ -734,11 +879,12 @@ impl ThreadState {
                 {
                     state.done_after = None;
                     let _ = self.events.send(MediaEvent::PlayDone {
-                        leg: *leg,
+                        leg,
                         token: state.token,
                     });
                 }
             }
+            schedule(&mut self.deadlines, leg, state);
         }
     }
 }

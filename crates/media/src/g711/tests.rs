@@ -99,3 +99,19 @@ fn buffers_encode_to_shorter_length() {
     assert_eq!(Codec::Pcmu.payload_type(), 0);
     assert_eq!(Codec::Pcmu.decode_sample(Codec::Pcmu.silence()), 0);
 }
+
+#[test]
+fn encode_tables_match_the_arithmetic() {
+    for sample in i16::MIN..=i16::MAX {
+        assert_eq!(
+            crate::g711::linear_to_alaw(sample),
+            super::alaw_encode(sample),
+            "{sample}"
+        );
+        assert_eq!(
+            crate::g711::linear_to_ulaw(sample),
+            super::ulaw_encode(sample),
+            "{sample}"
+        );
+    }
+}

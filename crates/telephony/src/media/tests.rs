@@ -1,5 +1,6 @@
 //! Media thread tests on real loopback sockets: the delay histograms count every relayed and
-//! every paced packet, and their Prometheus text.
+//! every paced packet, and their Prometheus text; calls spread over the threads; many legs
+//! paced from one deadline index.
 
 use std::net::UdpSocket;
 use std::sync::Arc;
@@ -165,4 +166,91 @@ fn prometheus_text() {
         # TYPE civicline_media_threads gauge
         civicline_media_threads 2
     "##]].assert_eq(&out);
+}
+
+/// Opens `leg` of `call` with a phone on the far end and configures it for PCMA.
+fn open_leg(plane: &mut MediaPlane, leg: LegId, call: u64) -> UdpSocket {
+    let phone = bind();
+    let socket = bind();
+    socket.set_nonblocking(true).expect("non-blocking");
+    plane.open(leg, call, socket);
+    plane.command(MediaCommand::Configure {
+        leg,
+        remote: phone.local_addr().expect("addr"),
+        codec: Codec::Pcma,
+        payload_type: 8,
+        telephone_event: None,
+    });
+    phone
+}
+
+#[test]
+fn calls_spread_over_threads_and_keep_their_legs_together() {
+    let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let prompts = Arc::new(Prompts::load(std::path::Path::new("/nonexistent")));
+    let mut plane = MediaPlane::start(2, prompts, events, 7).expect("media threads");
+    // Call ids of one parity, as the switch hands them out.
+    let _phones: Vec<UdpSocket> = [1, 3, 5, 7]
+        .into_iter()
+        .map(|call| open_leg(&mut plane, LegId(call + 1), call))
+        .collect();
+    assert_eq!(plane.thread_legs, vec![2, 2]);
+    let _agent = open_leg(&mut plane, LegId(100), 3);
+    let thread_of = |plane: &MediaPlane, leg: u64| plane.leg_threads.get(&LegId(leg)).map(|t| t.0);
+    assert_eq!(thread_of(&plane, 100), thread_of(&plane, 4));
+    assert_eq!(plane.thread_legs.iter().sum::<usize>(), 5);
+    for leg in [2, 4, 100] {
+        plane.command(MediaCommand::Close { leg: LegId(leg) });
+    }
+    assert_eq!(plane.thread_legs.iter().sum::<usize>(), 2);
+    assert_eq!(plane.call_threads.len(), 2);
+    plane.shutdown();
+}
+
+#[test]
+fn many_legs_are_paced_and_stop_and_restart() {
+    let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let prompts = Arc::new(Prompts::load(std::path::Path::new("/nonexistent")));
+    let mut plane = MediaPlane::start(1, prompts, events, 7).expect("media threads");
+    let phones: Vec<UdpSocket> = (1..=20)
+        .map(|n| open_leg(&mut plane, LegId(n), n))
+        .collect();
+    let hold = |leg: u64| MediaCommand::Play {
+        leg: LegId(leg),
+        token: leg,
+        items: vec![PlayItem::HoldMusic],
+    };
+    for n in 1..=20 {
+        plane.command(hold(n));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut buf = [0u8; 2048];
+    let started = Instant::now();
+    for phone in &phones {
+        for _ in 0..10 {
+            phone.recv(&mut buf).expect("hold music");
+        }
+    }
+    // Ten packets each at 20 ms pacing: about 200 ms, not a burst.
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+    let delay = wait_for(&plane, |delay| delay.paced.count() >= 200);
+    assert!(delay.paced.count() >= 200, "{delay:?}");
+    // Stopped, the first leg falls silent; played again, it resumes.
+    plane.command(MediaCommand::Stop { leg: LegId(1) });
+    std::thread::sleep(Duration::from_millis(60));
+    let first = phones.first().expect("phone");
+    first.set_nonblocking(true).expect("non-blocking");
+    while first.recv(&mut buf).is_ok() {}
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(first.recv(&mut buf).is_err(), "no packet after stop");
+    first.set_nonblocking(false).expect("blocking");
+    plane.command(hold(1));
+    for _ in 0..5 {
+        first.recv(&mut buf).expect("hold music again");
+    }
+    plane.shutdown();
 }
