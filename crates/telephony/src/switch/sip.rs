@@ -461,17 +461,11 @@ impl Switch {
             leg.state = LegState::Ended;
             let role = leg.role;
             let LegRole::Agent(agent) = role else {
-                if role == LegRole::Citizen {
-                    if was != LegState::Cancelling {
-                        tracing::info!(call.id = %call, status, "the citizen's phone did not answer");
-                        self.citizen_unreachable(call);
-                    }
-                    self.forget_leg(leg_id);
-                }
-                if role == LegRole::Outside {
+                if matches!(role, LegRole::Citizen | LegRole::Outside) {
                     self.forget_leg(leg_id);
                     if was != LegState::Cancelling {
-                        self.outside_failed(call, status);
+                        tracing::info!(call.id = %call, status, "the number called out did not answer");
+                        self.gateway_leg_failed(role, call, status);
                     }
                 }
                 return;
@@ -522,31 +516,22 @@ impl Switch {
         leg.negotiated = negotiated;
         let live = !matches!(leg.state, LegState::Cancelling | LegState::Ended);
         let call = leg.call;
-        if leg.role == LegRole::Outside {
+        let role = leg.role;
+        if matches!(role, LegRole::Citizen | LegRole::Outside) {
             if live && usable {
                 leg.state = LegState::Up;
                 leg.answered_at = Some(self.now);
-                self.outside_answered(call, leg_id);
+                if role == LegRole::Citizen {
+                    self.citizen_answered(call, leg_id);
+                } else {
+                    self.outside_answered(call, leg_id);
+                }
             } else {
                 self.hang_up_leg(leg_id);
                 self.forget_leg(leg_id);
                 if live {
-                    self.outside_failed(call, 488);
+                    self.gateway_leg_failed(role, call, 488);
                 }
-            }
-            return;
-        }
-        if leg.role == LegRole::Citizen {
-            if live && usable {
-                leg.state = LegState::Up;
-                leg.answered_at = Some(self.now);
-                self.citizen_answered(call, leg_id);
-            } else {
-                self.hang_up_leg(leg_id);
-                if live {
-                    self.citizen_unreachable(call);
-                }
-                self.forget_leg(leg_id);
             }
             return;
         }
@@ -615,21 +600,12 @@ impl Switch {
             let Some(leg) = self.legs.get_mut(&leg_id) else {
                 return;
             };
-            if leg.role == LegRole::Citizen {
-                let (call, was) = (leg.call, leg.state);
-                leg.state = LegState::Ended;
-                if matches!(was, LegState::Calling | LegState::Ringing) {
-                    self.citizen_unreachable(call);
-                }
-                self.forget_leg(leg_id);
-                return;
-            }
-            if leg.role == LegRole::Outside {
-                let (call, was) = (leg.call, leg.state);
+            if matches!(leg.role, LegRole::Citizen | LegRole::Outside) {
+                let (role, call, was) = (leg.role, leg.call, leg.state);
                 leg.state = LegState::Ended;
                 self.forget_leg(leg_id);
                 if matches!(was, LegState::Calling | LegState::Ringing) {
-                    self.outside_failed(call, 408);
+                    self.gateway_leg_failed(role, call, 408);
                 }
                 return;
             }
@@ -808,6 +784,16 @@ impl Switch {
                 self.finish_agent_leg(leg_id, Outcome::NoAnswer);
             }
             LegState::Cancelling | LegState::Ended => {}
+        }
+    }
+
+    /// A call out through the gateway was not answered: a callback's citizen (the attempt
+    /// counts) or a transfer's outside number (the caller goes back to the queue).
+    fn gateway_leg_failed(&mut self, role: LegRole, call: crate::event::CallId, status: u16) {
+        if role == LegRole::Citizen {
+            self.citizen_unreachable(call);
+        } else {
+            self.outside_failed(call, status);
         }
     }
 
