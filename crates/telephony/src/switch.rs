@@ -262,6 +262,8 @@ struct Call {
     queue: Option<usize>,
     queued_at: Option<u64>,
     wait_ms: u64,
+    /// Talk with agents before a transfer; the current conversation runs from `bridged_at`.
+    talked_ms: u64,
     in_acd: bool,
     offers: BTreeMap<usize, LegId>,
     agent: Option<(usize, LegId)>,
@@ -371,6 +373,7 @@ impl Call {
             queue: None,
             queued_at: None,
             wait_ms: 0,
+            talked_ms: 0,
             in_acd: false,
             offers: BTreeMap::new(),
             agent: None,

@@ -589,7 +589,7 @@ impl Switch {
         if !recording {
             self.forget_leg(caller_leg);
         }
-        let talk_ms = call.bridged_at.map_or(0, |at| now.saturating_sub(at));
+        let talk_ms = call.talked_ms + call.bridged_at.map_or(0, |at| now.saturating_sub(at));
         if let (Some(caller), Some((agent, _)), Some(_)) =
             (&call.caller, call.agent, call.bridged_at)
         {

@@ -1437,7 +1437,7 @@ fn an_agent_transfers_the_caller_to_another_queue_by_refer() {
             072.000   media close l4
             072.000   event ended c1 Agent { agent: "agent2" } answered queue=psychological_support agent=agent2 wait=0 talk=40000
             072.000   media close l2
-            072.000   event ended c1 Caller answered queue=psychological_support agent=agent2 wait=2000 talk=40000
+            072.000   event ended c1 Caller answered queue=psychological_support agent=agent2 wait=2000 talk=70000
             072.000   -> 127.0.0.1:5080 200 OK (BYE)
             072.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
             072.000   event agent agent2 wrap_up registered=true
@@ -1539,7 +1539,7 @@ fn a_transfer_to_an_outside_number_is_bridged_when_it_answers() {
             074.000 127.0.0.1:5080 <- BYE sip:civicline@127.0.0.1:5060
             074.000   media close l4
             074.000   media close l2
-            074.000   event ended c1 Caller transferred queue=social_services agent=- wait=0 talk=74000
+            074.000   event ended c1 Caller transferred queue=social_services agent=- wait=0 talk=70000
             074.000   -> 127.0.0.1:5080 200 OK (BYE)
             074.000   -> 127.0.0.1:5090 BYE sip:agent@127.0.0.1:5090
             074.000 127.0.0.1:5090 <- 200 OK (BYE)
@@ -1602,7 +1602,7 @@ fn an_outside_number_that_does_not_answer_sends_the_caller_back_to_the_head_of_t
             034.000   media close l5
             034.000   event ended c1 Agent { agent: "agent2" } answered queue=social_services agent=agent2 wait=0 talk=20000
             034.000   media close l2
-            034.000   event ended c1 Caller answered queue=social_services agent=agent2 wait=1000 talk=20000
+            034.000   event ended c1 Caller answered queue=social_services agent=agent2 wait=1000 talk=30000
             034.000   -> 127.0.0.1:5080 200 OK (BYE)
             034.000   -> 127.0.0.1:5072 BYE sip:agent@127.0.0.1:5072
             034.000   event agent agent2 wrap_up registered=true

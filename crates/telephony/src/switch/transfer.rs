@@ -178,6 +178,10 @@ impl Switch {
         call.agent = None;
         call.phase = Phase::Queued;
         call.queued_at = Some(now);
+        // The caller's record counts all their talk; each agent's record has its own part.
+        if let Some(at) = call.bridged_at.take() {
+            call.talked_ms += now.saturating_sub(at);
+        }
         match target {
             TransferTo::Queue(queue) => call.queue = Some(queue),
             TransferTo::Agent(_) => {}
@@ -260,6 +264,7 @@ impl Switch {
         };
         outside.connected = true;
         outside.dial_until = None;
+        call.bridged_at = Some(self.now);
         call.span.in_scope(|| tracing::info!("outside transfer answered"));
         let caller = call.caller_leg;
         self.media(MediaCommand::Stop { leg: caller });
