@@ -301,7 +301,47 @@ test_transfer_out() {
     fi
 }
 
-# 9. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
+# 9. The same transfer through the API (a softphone without a transfer key, or the staff web
+# app): agent1 answers, a supervisor's POST /agents/agent1/transfer sends the caller to
+# psychological_support, the switch hangs up on agent1 and agent3 answers.
+test_transfer_api() {
+    local after status=0 s1=0 s3=0 pid1 pid3 api=0 what="transfer through the API"
+    after=$(last_cdr)
+    sipp_agent agent1 agent1 agent_answer.xml 12000
+    pid1=$agent_pid
+    sleep 1.5
+    (sleep 5; sipp_agent agent3 agent3 agent_answer.xml 14000; wait "$agent_pid") &
+    pid3=$!
+    children+=("$pid3")
+    (sleep 6.5; python3 - "$url" <<'PY'
+import json, os, sys, urllib.request
+request = urllib.request.Request(f"{sys.argv[1]}/api/v1/agents/agent1/transfer", method="POST",
+    data=json.dumps({"to": "psychological_support"}).encode(), headers={"Content-Type": "application/json",
+    "Authorization": "Bearer " + os.environ["CIVICLINE_TOKEN"]})
+with urllib.request.urlopen(request, timeout=10) as response:
+    sys.exit(0 if response.status == 204 else 1)
+PY
+    ) &
+    local api_pid=$!
+    sipp_caller transfer_api 10000 || status=$?
+    wait "$api_pid" || api=$?
+    wait "$pid1" || s1=$?
+    wait "$pid3" || s3=$?
+    if ((status != 0 || s1 != 0 || s3 != 0 || api != 0)); then
+        fail "$what" "caller sipp exit $status, agent1 $s1, agent3 $s3, API call $api"; show_logs transfer_api agent1 agent3; return
+    fi
+    if cdr_check transfer_api "$after" \
+        'len(caller) == 1 and caller[0]["outcome"] == "answered"' \
+        'caller[0]["queue"] == "psychological_support" and caller[0]["agent"] == "agent3"' \
+        'any(a["agent"] == "agent1" and a["outcome"] == "transferred" for a in agents)' \
+        'any(a["agent"] == "agent3" and a["outcome"] == "answered" for a in agents)'; then
+        pass "$what: POST /agents/agent1/transfer moves the caller to psychological_support, agent3 answers: CDRs transferred, answered"
+    else
+        fail "$what" "call records"
+    fi
+}
+
+# 10. An agent whose phone vanishes (SIPp killed after registering, no unregister): the switch
 # rings it, gets nothing back, and after the ring timeout offers the call to agent3; the caller
 # keeps their place and agent2 is left in no stale ringing or on-call state.
 test_vanished_agent() {
@@ -459,6 +499,7 @@ test_skills
 test_callback
 test_transfer
 test_transfer_out
+test_transfer_api
 test_vanished_agent
 if [[ -z "${CIVICLINE_SIP_SKIP_BARESIP:-}" ]]; then
     # shellcheck source=tests/sip/baresip.sh

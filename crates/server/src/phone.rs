@@ -641,6 +641,26 @@ impl web::PhoneControl for SwitchControl {
     fn set_flag(&self, name: &str, on: bool) {
         self.0.set_flag(name, on);
     }
+
+    fn transfer<'a>(
+        &'a self,
+        agent: &'a str,
+        to: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = web::TransferAnswer> + Send + 'a>> {
+        Box::pin(async move {
+            use telephony::TransferRefused as R;
+            match self.0.transfer(agent, to).await {
+                Some(Ok(())) => web::TransferAnswer::Done,
+                // The switch has stopped: the agent's call is gone with it.
+                None => web::TransferAnswer::NotTalking,
+                Some(Err(R::UnknownAgent)) => web::TransferAnswer::UnknownAgent,
+                Some(Err(R::NotTalking)) => web::TransferAnswer::NotTalking,
+                Some(Err(R::UnknownTarget)) => web::TransferAnswer::UnknownTarget,
+                Some(Err(R::NotAllowed)) => web::TransferAnswer::NotAllowed,
+                Some(Err(R::TargetBusy)) => web::TransferAnswer::TargetBusy,
+            }
+        })
+    }
 }
 
 /// Books again every callback still owed on a case (a restart forgets the switch's bookings):

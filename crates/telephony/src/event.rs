@@ -121,6 +121,21 @@ pub enum Presence {
     Paused(PauseCode),
 }
 
+/// Why the switch refused to transfer a call; the call stays as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferRefused {
+    /// No agent of that name.
+    UnknownAgent,
+    /// The agent is on no answered call.
+    NotTalking,
+    /// The target is no queue, agent or allowed number.
+    UnknownTarget,
+    /// The target is a number outside the outbound allow-list: nothing is dialled.
+    NotAllowed,
+    /// The target agent cannot take a call now.
+    TargetBusy,
+}
+
 /// Why an agent is not taking calls (the ACD's reason codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PauseCode {

@@ -31,7 +31,7 @@ pub mod switch;
 pub use config::{AgentConfig, Cidr, Config, PortRange, QueueConfig, QueueOverflow};
 pub use event::{
     AgentState, CallId, CallView, Cdr, Event, LegKind, Outcome, PauseCode, Presence, QueueState,
-    ScheduledCallback, Snapshot,
+    ScheduledCallback, Snapshot, TransferRefused,
 };
 
 mod media;

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PortRange};
-use crate::event::{CallId, Event, PauseCode, ScheduledCallback, Snapshot};
+use crate::event::{CallId, Event, PauseCode, ScheduledCallback, Snapshot, TransferRefused};
 use crate::media::{MediaDelay, MediaPlane, MediaStats, Prompts};
 use crate::switch::{LegId, MediaCommand, MediaEvent, Output, Params, Switch};
 
@@ -42,6 +42,11 @@ enum Command {
     },
     Snapshot {
         reply: oneshot::Sender<Snapshot>,
+    },
+    Transfer {
+        agent: String,
+        to: String,
+        reply: oneshot::Sender<Result<(), TransferRefused>>,
     },
     ScheduleCallback {
         request: ScheduledCallback,
@@ -80,6 +85,16 @@ impl Handle {
             return false;
         }
         answer.await.unwrap_or(false)
+    }
+
+    /// Transfers the call `agent` is talking on to `to` (a queue, a free agent or an allowed
+    /// outside number), as a blind transfer from their phone would; `None` once the switch has
+    /// stopped.
+    pub async fn transfer(&self, agent: &str, to: &str) -> Option<Result<(), TransferRefused>> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Transfer { agent: agent.to_owned(), to: to.to_owned(), reply };
+        self.commands.send(command).ok()?;
+        answer.await.ok()
     }
 
     /// The live state; `None` once the switch has stopped.
@@ -340,6 +355,9 @@ impl Shell {
                 }) => {
                     let known = self.switch.set_agent_paused(now, &agent, pause);
                     let _ = reply.send(known);
+                }
+                Input::Command(Command::Transfer { agent, to, reply }) => {
+                    let _ = reply.send(self.switch.transfer_agent_call(now, &agent, &to));
                 }
                 Input::Command(Command::Snapshot { reply }) => {
                     let _ = reply.send(self.switch.snapshot());

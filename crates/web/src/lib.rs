@@ -24,7 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 
-pub use api::phone::{PhoneControl, StateChange};
+pub use api::phone::{PhoneControl, StateChange, TransferAnswer};
 pub use api::queues::{LiveState, QueueOutcome};
 pub use auth::hash_password;
 pub use error::Error;

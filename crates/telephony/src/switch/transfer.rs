@@ -27,7 +27,7 @@ use sip_proto::transaction::TransactionKey;
 use sip_proto::transaction::{Peer, Transport};
 
 use super::{Leg, LegId, LegRole, LegState, MediaCommand, Phase, PlayItem, Switch};
-use crate::event::{CallId, Outcome};
+use crate::event::{CallId, Outcome, TransferRefused};
 
 /// Where a REFER sends the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,23 +79,18 @@ impl Switch {
             return;
         }
         let user = refer_to.uri.user_unescaped().unwrap_or_default();
-        let Some(target) = self.transfer_target(&user, agent) else {
-            // A number not on the allow-list is never dialled.
-            let looks_like_number = !user.is_empty() && user.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit());
-            self.respond(key, request, if looks_like_number { 403 } else { 404 });
-            return;
-        };
-        if let TransferTo::Agent(to) = &target
-            && !self.free_for_transfer(*to)
-        {
-            // The caller stays with the agent, who can choose someone else.
-            self.respond(key, request, 480);
-            return;
-        }
-        let acd_target = match &target {
-            TransferTo::Queue(queue) => acd::engine::TransferTarget::Queue(acd::ids::QueueId(*queue as u32)),
-            TransferTo::Agent(to) => acd::engine::TransferTarget::Agent(acd::ids::AgentId(*to as u32)),
-            TransferTo::Outside(_) => acd::engine::TransferTarget::External,
+        let (target, acd_target) = match self.checked_target(&user, agent) {
+            Ok(checked) => checked,
+            Err(refused) => {
+                let status = match refused {
+                    TransferRefused::NotAllowed => 403,
+                    // The caller stays with the agent, who can choose someone else.
+                    TransferRefused::TargetBusy => 480,
+                    TransferRefused::UnknownAgent | TransferRefused::NotTalking | TransferRefused::UnknownTarget => 404,
+                };
+                self.respond(key, request, status);
+                return;
+            }
         };
         let subscription = !request
             .headers
@@ -109,10 +104,48 @@ impl Switch {
         if subscription {
             self.notify_transfer_done(leg_id);
         }
-        if let Some(call) = self.calls.get(&call_id) {
-            call.span.in_scope(|| tracing::info!(agent, ?target, "blind transfer"));
-        }
         self.transfer(call_id, leg_id, target, acd_target);
+    }
+
+    /// The API's transfer: `username`'s answered call goes to `to` (a queue, a free agent or an
+    /// allowed number), as by a blind REFER from their phone.
+    pub fn transfer_agent_call(&mut self, now: u64, username: &str, to: &str) -> Result<(), TransferRefused> {
+        self.advance(now);
+        let agent = self.agent_index(username).ok_or(TransferRefused::UnknownAgent)?;
+        let (call_id, leg) = self
+            .calls
+            .values()
+            .filter(|call| call.phase == Phase::Talking)
+            .find_map(|call| call.agent.filter(|(talking, _)| *talking == agent).map(|(_, leg)| (call.id, leg)))
+            .ok_or(TransferRefused::NotTalking)?;
+        let (target, acd_target) = self.checked_target(to.trim(), agent)?;
+        self.transfer(call_id, leg, target, acd_target);
+        self.settle();
+        Ok(())
+    }
+
+    /// Resolves and checks a transfer target for `agent`'s call.
+    fn checked_target(
+        &self,
+        user: &str,
+        agent: usize,
+    ) -> Result<(TransferTo, acd::engine::TransferTarget), TransferRefused> {
+        let Some(target) = self.transfer_target(user, agent) else {
+            // A number not on the allow-list is never dialled.
+            let looks_like_number = !user.is_empty() && user.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit());
+            return Err(if looks_like_number { TransferRefused::NotAllowed } else { TransferRefused::UnknownTarget });
+        };
+        if let TransferTo::Agent(to) = &target
+            && !self.free_for_transfer(*to)
+        {
+            return Err(TransferRefused::TargetBusy);
+        }
+        let acd_target = match &target {
+            TransferTo::Queue(queue) => acd::engine::TransferTarget::Queue(acd::ids::QueueId(*queue as u32)),
+            TransferTo::Agent(to) => acd::engine::TransferTarget::Agent(acd::ids::AgentId(*to as u32)),
+            TransferTo::Outside(_) => acd::engine::TransferTarget::External,
+        };
+        Ok((target, acd_target))
     }
 
     /// A queue by name, another agent by username (case does not matter), or an allowed
@@ -169,6 +202,15 @@ impl Switch {
         acd_target: acd::engine::TransferTarget,
     ) {
         let now = self.now;
+        if let Some(call) = self.calls.get(&call_id) {
+            // The kind only: an outside number is not logged.
+            let kind = match &target {
+                TransferTo::Queue(_) => "queue",
+                TransferTo::Agent(_) => "agent",
+                TransferTo::Outside(_) => "outside number",
+            };
+            call.span.in_scope(|| tracing::info!(to = kind, "blind transfer"));
+        }
         self.hang_up_leg(agent_leg);
         self.finish_agent_leg(agent_leg, Outcome::Transferred);
         let gateway = self.outbound.as_ref().map(|outbound| Peer { transport: Transport::Udp, addr: outbound.gateway });

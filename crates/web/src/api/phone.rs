@@ -1,5 +1,6 @@
 //! Commands to the phone switch: an agent's availability with a reason (`PUT
-//! /agents/{agent}/state`) and runtime flags such as crisis mode (`PUT /flags/{name}`).
+//! /agents/{agent}/state`), a transfer of the call an agent is talking on (`POST
+//! /agents/{agent}/transfer`) and runtime flags such as crisis mode (`PUT /flags/{name}`).
 //!
 //! `web` never depends on the switch: the server installs a [`PhoneControl`] over the switch's
 //! handle once it runs. Without one (telephony off) these answer 503 with code `unavailable`.
@@ -25,6 +26,21 @@ pub enum StateChange {
     UnknownState(String),
 }
 
+/// What the switch answers to a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferAnswer {
+    Done,
+    UnknownAgent,
+    /// The agent is on no answered call.
+    NotTalking,
+    /// No queue, agent or allowed number of that name.
+    UnknownTarget,
+    /// A number outside the outbound allow-list: nothing is dialled.
+    NotAllowed,
+    /// The colleague asked for cannot take a call now.
+    TargetBusy,
+}
+
 /// The switch's commands as the web layer sees them; the server implements it.
 pub trait PhoneControl: Send + Sync + 'static {
     /// Makes `agent` available (`"available"`) or pauses them for a reason (`"break"`, ...).
@@ -36,6 +52,11 @@ pub trait PhoneControl: Send + Sync + 'static {
 
     /// Turns a runtime flag of the IVR (such as `crisis`) on or off.
     fn set_flag(&self, name: &str, on: bool);
+
+    /// Transfers the call `agent` is talking on to `to`: a queue's name, a colleague's
+    /// username or an outside number on the allow-list (a blind transfer; the caller is never
+    /// put down).
+    fn transfer<'a>(&'a self, agent: &'a str, to: &'a str) -> Pin<Box<dyn Future<Output = TransferAnswer> + Send + 'a>>;
 }
 
 #[derive(Deserialize)]
@@ -68,6 +89,48 @@ pub(crate) async fn set_agent_state(
         }
         StateChange::UnknownAgent => Err(Error::NotFound),
         StateChange::UnknownState(known) => Err(Error::invalid("state", format!("use {known}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransferInput {
+    to: String,
+}
+
+/// `POST /agents/{agent}/transfer`: supervisors and administrators for anyone; a staff member
+/// for the phone agent with their own username (a softphone without a transfer key, or the
+/// staff web app).
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    Auth(staff): Auth,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<TransferInput>, JsonRejection>,
+) -> Result<StatusCode, Error> {
+    let Path(agent) = path?;
+    let input = body?.0;
+    let to = input.to.trim();
+    if to.is_empty() || to.len() > 64 {
+        return Err(Error::invalid("to", "give a queue, an agent or a number, at most 64 characters"));
+    }
+    if !staff.may_supervise() {
+        let own = state.store.user_by_username(&agent).await?.is_some_and(|user| user.id == staff.user_id);
+        if !own {
+            return Err(Error::Forbidden);
+        }
+    }
+    let phone = state.phone().ok_or(Error::Unavailable)?;
+    match phone.transfer(&agent, to).await {
+        TransferAnswer::Done => {
+            // Not the target: it may be a phone number.
+            tracing::info!(user.id = staff.user_id, agent, "call transferred");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        TransferAnswer::UnknownAgent => Err(Error::NotFound),
+        TransferAnswer::NotTalking => Err(Error::Conflict("the agent is on no answered call".into())),
+        TransferAnswer::UnknownTarget => Err(Error::invalid("to", "no queue, agent or allowed number of that name")),
+        TransferAnswer::NotAllowed => Err(Error::invalid("to", "this number is not on the outbound allow-list")),
+        TransferAnswer::TargetBusy => Err(Error::Conflict("that agent cannot take a call now".into())),
     }
 }
 

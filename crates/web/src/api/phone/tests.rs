@@ -29,3 +29,24 @@ async fn supervisors_and_the_agent_themselves_may_command_the_switch() {
     assert_eq!(send(&state, "PUT", "/api/v1/flags/crisis", Some(&admin), Some(r#"{"on":"yes"}"#)).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(send(&state, "PUT", "/api/v1/agents/agent/state", Some(&admin), Some(r#"{"mood":"x"}"#)).await.0, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn transfers_are_for_the_agent_themselves_or_a_supervisor() {
+    let state = test_state().await;
+    let to = r#"{"to":"psychological_support"}"#;
+    let path = "/api/v1/agents/agent/transfer";
+    assert_eq!(send(&state, "POST", path, None, Some(to)).await.0, StatusCode::UNAUTHORIZED);
+    let officer = token(&state, "social").await;
+    let agent = token(&state, "agent").await;
+    let admin = token(&state, "admin").await;
+    assert_eq!(send(&state, "POST", path, Some(&officer), Some(to)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&state, "POST", "/api/v1/agents/admin/transfer", Some(&agent), Some(to)).await.0, StatusCode::FORBIDDEN);
+    // Allowed, but no switch runs here.
+    let (status, body) = send(&state, "POST", path, Some(&agent), Some(to)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable")));
+    assert_eq!(send(&state, "POST", path, Some(&admin), Some(to)).await.0, StatusCode::SERVICE_UNAVAILABLE);
+    // Bad input is answered before anything else.
+    let (status, body) = send(&state, "POST", path, Some(&admin), Some(r#"{"to":"  "}"#)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+    assert_eq!(send(&state, "POST", path, Some(&admin), Some(r#"{"queue":"x"}"#)).await.0, StatusCode::BAD_REQUEST);
+}
