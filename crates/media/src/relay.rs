@@ -257,9 +257,13 @@ pub enum LatchVerdict {
     Reject,
 }
 
-/// Symmetric-RTP latching for one leg: the first valid packet teaches the peer address;
-/// afterwards another address takes over only after `threshold` consecutive packets from
-/// it with one SSRC, so a stray or spoofed packet cannot steal the stream.
+/// Symmetric-RTP latching for one leg: the first valid packet teaches the peer address (a
+/// peer behind NAT sends from another address than it signalled); afterwards another address
+/// takes over only after `threshold` consecutive packets from it with one SSRC, so a stray or
+/// spoofed packet cannot steal the stream. Packets from the signalled (SDP) address latch at
+/// once, always: a port's earlier call may still be sending to it when a new call takes the
+/// port, and that old stream, first to arrive, held the new leg while the real peer's packets,
+/// interleaved with it, kept resetting their count.
 ///
 /// `A` is any address value, usually `std::net::SocketAddr`. Feed only packets that
 /// parsed as RTP.
@@ -288,7 +292,7 @@ impl<A: Copy + Eq> Latch<A> {
         self.latched.or(self.signalled)
     }
 
-    /// Forgets the learned address (after a re-INVITE): the next packet latches again.
+    /// Forgets the learned address (after a re-INVITE); latching starts again.
     pub fn reset(&mut self, signalled: Option<A>) {
         self.signalled = signalled;
         self.latched = None;
@@ -297,13 +301,15 @@ impl<A: Copy + Eq> Latch<A> {
 
     /// Judges a packet from `from` carrying `ssrc`.
     pub fn handle_packet(&mut self, from: A, ssrc: u32) -> LatchVerdict {
-        let Some(latched) = self.latched else {
-            self.latched = Some(from);
-            return LatchVerdict::Latched;
-        };
-        if from == latched {
+        if self.latched == Some(from) {
             self.candidate = None;
             return LatchVerdict::Accept;
+        }
+        let trusted = self.signalled == Some(from) || self.latched.is_none();
+        if trusted {
+            self.latched = Some(from);
+            self.candidate = None;
+            return LatchVerdict::Latched;
         }
         let count = match self.candidate {
             Some((address, candidate_ssrc, count)) if address == from && candidate_ssrc == ssrc => {

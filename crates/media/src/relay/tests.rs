@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use expect_test::{Expect, expect};
 
-use crate::relay::{Latch, PayloadMap, Relay};
+use crate::relay::{Latch, LatchVerdict, PayloadMap, Relay};
 use crate::rtp::{RtpHeader, RtpPacket};
 use crate::{Millis, StreamIds};
 
@@ -208,4 +208,22 @@ fn latch_reset_and_threshold_floor() {
     assert_eq!(latch.remote(), Some(b));
     assert_eq!(PayloadMap::empty().with(1, 200).get(1), None);
     assert_eq!(PayloadMap::empty().with(200, 1).get(200), None);
+}
+
+/// A port's earlier call still streams to it when a new call takes it: that stream arrives
+/// first and latches, and the peer at the signalled address takes the leg back at once.
+#[test]
+fn the_signalled_peer_wins_over_a_stale_stream() {
+    let signalled: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+    let stale: SocketAddr = "192.0.2.77:9000".parse().unwrap();
+    let mut latch = Latch::new(Some(signalled), 3);
+    assert_eq!(latch.handle_packet(stale, 5), LatchVerdict::Latched);
+    assert_eq!(latch.handle_packet(signalled, 1), LatchVerdict::Latched);
+    assert_eq!(latch.remote(), Some(signalled));
+    // Interleaved, the stale stream never gets three in a row.
+    for _ in 0..10 {
+        assert_eq!(latch.handle_packet(stale, 5), LatchVerdict::Reject);
+        assert_eq!(latch.handle_packet(signalled, 1), LatchVerdict::Accept);
+    }
+    assert_eq!(latch.remote(), Some(signalled));
 }
