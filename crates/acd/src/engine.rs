@@ -42,7 +42,9 @@ use crate::ids::{AgentId, CallId, Millis, QueueId, SkillId};
 /// Something that happened outside the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// The agent logs in (or changes memberships and skills) and becomes available.
+    /// The agent logs in and becomes available, or, logged in already, changes memberships
+    /// and skills and keeps their status (a supervisor moving a paused agent does not end the
+    /// pause).
     AgentLogin {
         /// The agent.
         agent: AgentId,
@@ -977,7 +979,9 @@ impl Engine {
         agent.memberships = memberships;
         self.fact(Fact::Memberships { agent: id, queues: queue_ids });
         let left: Vec<QueueId> = old.iter().map(|m| m.queue).collect();
-        self.set_status(id, AgentStatus::Available);
+        // Setting the status indexes the agent in the new queues, even when it is unchanged.
+        let status = if old_status == AgentStatus::LoggedOut { AgentStatus::Available } else { old_status };
+        self.set_status(id, status);
         for queue in left {
             self.check_unstaffed(queue);
         }

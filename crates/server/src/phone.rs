@@ -661,6 +661,17 @@ impl web::PhoneControl for SwitchControl {
             }
         })
     }
+
+    fn set_agent_queues<'a>(
+        &'a self,
+        agent: &'a str,
+        queues: Vec<String>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            // A stopped switch knows no agent.
+            self.0.set_agent_queues(agent, queues).await.unwrap_or_else(|| Err(agent.to_owned()))
+        })
+    }
 }
 
 /// Books again every callback still owed on a case (a restart forgets the switch's bookings):

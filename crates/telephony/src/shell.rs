@@ -48,6 +48,11 @@ enum Command {
         to: String,
         reply: oneshot::Sender<Result<(), TransferRefused>>,
     },
+    SetAgentQueues {
+        agent: String,
+        queues: Vec<String>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
     ScheduleCallback {
         request: ScheduledCallback,
         reply: oneshot::Sender<Result<CallId, String>>,
@@ -93,6 +98,15 @@ impl Handle {
     pub async fn transfer(&self, agent: &str, to: &str) -> Option<Result<(), TransferRefused>> {
         let (reply, answer) = oneshot::channel();
         let command = Command::Transfer { agent: agent.to_owned(), to: to.to_owned(), reply };
+        self.commands.send(command).ok()?;
+        answer.await.ok()
+    }
+
+    /// Moves `agent` to `queues` until the next restart; `Err` names the unknown agent or
+    /// queue, `None` once the switch has stopped.
+    pub async fn set_agent_queues(&self, agent: &str, queues: Vec<String>) -> Option<Result<(), String>> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::SetAgentQueues { agent: agent.to_owned(), queues, reply };
         self.commands.send(command).ok()?;
         answer.await.ok()
     }
@@ -358,6 +372,9 @@ impl Shell {
                 }
                 Input::Command(Command::Transfer { agent, to, reply }) => {
                     let _ = reply.send(self.switch.transfer_agent_call(now, &agent, &to));
+                }
+                Input::Command(Command::SetAgentQueues { agent, queues, reply }) => {
+                    let _ = reply.send(self.switch.set_agent_queues(now, &agent, &queues));
                 }
                 Input::Command(Command::Snapshot { reply }) => {
                     let _ = reply.send(self.switch.snapshot());

@@ -852,6 +852,41 @@ impl Switch {
         true
     }
 
+    /// Moves an agent to `queues` (names) until the next restart, which reads the
+    /// configuration again; a logged-in agent keeps their status. `Err` names what is unknown:
+    /// the agent, or a queue.
+    pub fn set_agent_queues(&mut self, now: u64, username: &str, queues: &[String]) -> Result<(), String> {
+        self.advance(now);
+        let index = self.agent_index(username).ok_or_else(|| username.to_owned())?;
+        let mut wanted = Vec::with_capacity(queues.len());
+        for name in queues {
+            let queue = self.queues.iter().position(|queue| queue == name).ok_or_else(|| name.clone())?;
+            if !wanted.contains(&queue) {
+                wanted.push(queue);
+            }
+        }
+        let Some(agent) = self.agents.get_mut(index) else {
+            return Err(username.to_owned());
+        };
+        agent.queues = wanted;
+        tracing::info!(agent = %agent.username, queues = agent.queues.len(), "agent moved between queues");
+        if agent.registered {
+            let queues = agent
+                .queues
+                .iter()
+                .map(|queue| acd::engine::QueueMembership { queue: acd::ids::QueueId(*queue as u32), priority: 0 })
+                .collect();
+            let skills = agent.skills.clone();
+            self.acd_inputs.push_back(acd::engine::Input::AgentLogin {
+                agent: acd::ids::AgentId(index as u32),
+                queues,
+                skills,
+            });
+        }
+        self.settle();
+        Ok(())
+    }
+
     /// Ends every call and refuses new ones; keep driving until [`Switch::is_idle`].
     pub fn shutdown(&mut self, now: u64) {
         self.advance(now);

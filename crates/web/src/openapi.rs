@@ -361,11 +361,19 @@ fn queue_paths() -> Value {
         &[400, 401, 403, 404, 409, 422, 503],
     );
     transfer["parameters"] = json!([path_param("agent", "the agent's SIP user name")]);
+    let mut queues = op(
+        "Move a phone agent between queues at once, until the next restart (supervisor)",
+        Some("QueuesInput"),
+        (204, ""),
+        &[400, 401, 403, 404, 422, 503],
+    );
+    queues["parameters"] = json!([path_param("agent", "the agent's SIP user name")]);
     let mut flag = op("Turn a runtime IVR flag such as crisis on or off (supervisor)", Some("FlagInput"), (204, ""), &[400, 401, 403, 422, 503]);
     flag["parameters"] = json!([path_param("name", "lowercase letters and '_', e.g. crisis")]);
     json!({
         "/agents/{agent}/state": {"put": agent_state},
         "/agents/{agent}/transfer": {"post": transfer},
+        "/agents/{agent}/queues": {"put": queues},
         "/flags/{name}": {"put": flag},
         "/queues/live": {"get": live},
         "/queues/live/events": {"get": events},
@@ -381,6 +389,8 @@ fn queue_schemas() -> Value {
     json!({
         "AgentStateInput": {"type": "object", "additionalProperties": false, "required": ["state"], "properties": {
             "state": {"type": "string", "enum": ["available", "break", "training", "admin_work"]}}},
+        "QueuesInput": {"type": "object", "additionalProperties": false, "required": ["queues"], "properties": {
+            "queues": {"type": "array", "maxItems": 64, "items": {"type": "string"}, "description": "the queues' names; an empty list takes the agent out of every queue"}}},
         "TransferInput": {"type": "object", "additionalProperties": false, "required": ["to"], "properties": {
             "to": {"type": "string", "minLength": 1, "maxLength": 64, "description": "a queue's name, a colleague's SIP user name or an outside number on the allow-list"}}},
         "FlagInput": {"type": "object", "additionalProperties": false, "required": ["on"], "properties": {"on": {"type": "boolean"}}},

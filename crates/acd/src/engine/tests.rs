@@ -1063,3 +1063,33 @@ queue q1 ring=15 missed-delay=0 max-wait=30:voicemail
         "#]],
     );
 }
+
+#[test]
+fn moving_an_agent_between_queues_keeps_their_pause_and_routes_from_the_new_queue() {
+    check(
+        r#"
+queue q1
+queue q2
+0 login a1 q1
+1 pause a1 2
+2 login a1 q2
+3 arrive c1 q2
+4 unpause a1
+5 arrive c2 q1
+"#,
+        expect![[r#"
+            0 login a1 q1
+              a1: available idle
+            1 pause a1 2
+              a1: paused(2) idle
+            2 login a1 q2
+              a1: paused(2) idle
+            3 arrive c1 q2
+            4 unpause a1
+              a1: available idle
+              offer c1 -> a1
+              a1: available offered(c1)
+            5 arrive c2 q1
+        "#]],
+    );
+}

@@ -1609,3 +1609,31 @@ fn an_outside_number_that_does_not_answer_sends_the_caller_back_to_the_head_of_t
         "#]],
     );
 }
+
+#[test]
+fn a_supervisor_moves_an_agent_between_queues_at_run_time() {
+    let mut h = Harness::new(MONDAY_10AM);
+    h.register("agent1", AGENT1, 600);
+    // The crisis line needs agent1: they leave social services.
+    assert_eq!(h.switch.set_agent_queues(h.now, "agent1", &["crisis".to_owned()]), Ok(()));
+    assert_eq!(h.switch.set_agent_queues(h.now, "agent1", &["nowhere".to_owned()]), Err("nowhere".to_owned()));
+    assert_eq!(h.switch.set_agent_queues(h.now, "agent9", &[]), Err("agent9".to_owned()));
+    h.drain();
+    h.trace.clear();
+    h.call_choosing("0888123456", &['1']);
+    h.advance(10_000);
+    // Back to social services: the waiting caller is offered to them at once.
+    h.switch.set_agent_queues(h.now, "agent1", &["social_services".to_owned(), "crisis".to_owned()]).unwrap();
+    h.drain();
+    check(
+        &h,
+        &["-> 127.0.0.1:5071", "event agent", "event queue social"],
+        expect![[r#"
+            000.000   event queue social_services waiting=1 idle=0 staffed=0
+            010.000   event agent agent1 available registered=true
+            010.000   event agent agent1 ringing registered=true
+            010.000   event queue social_services waiting=1 idle=0 staffed=1
+            010.000   -> 127.0.0.1:5071 INVITE sip:agent1@127.0.0.1:5071
+        "#]],
+    );
+}

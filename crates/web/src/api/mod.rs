@@ -45,6 +45,7 @@ pub(crate) fn routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppSta
         ("/staffing/erlang-c", get(queues::erlang_c)),
         ("/agents/{agent}/state", put(phone::set_agent_state)),
         ("/agents/{agent}/transfer", post(phone::transfer)),
+        ("/agents/{agent}/queues", put(phone::set_agent_queues)),
         ("/flags/{name}", put(phone::set_flag)),
         ("/institutions", get(admin::list_institutions).post(admin::create_institution)),
         ("/institutions/{code}", put(admin::update_institution)),

@@ -1,6 +1,7 @@
 //! Commands to the phone switch: an agent's availability with a reason (`PUT
 //! /agents/{agent}/state`), a transfer of the call an agent is talking on (`POST
-//! /agents/{agent}/transfer`) and runtime flags such as crisis mode (`PUT /flags/{name}`).
+//! /agents/{agent}/transfer`), an agent's queues (`PUT /agents/{agent}/queues`) and runtime
+//! flags such as crisis mode (`PUT /flags/{name}`).
 //!
 //! `web` never depends on the switch: the server installs a [`PhoneControl`] over the switch's
 //! handle once it runs. Without one (telephony off) these answer 503 with code `unavailable`.
@@ -57,6 +58,14 @@ pub trait PhoneControl: Send + Sync + 'static {
     /// username or an outside number on the allow-list (a blind transfer; the caller is never
     /// put down).
     fn transfer<'a>(&'a self, agent: &'a str, to: &'a str) -> Pin<Box<dyn Future<Output = TransferAnswer> + Send + 'a>>;
+
+    /// Moves `agent` to `queues` (names) until the next restart. `Err` names the unknown
+    /// agent or queue.
+    fn set_agent_queues<'a>(
+        &'a self,
+        agent: &'a str,
+        queues: Vec<String>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
 #[derive(Deserialize)]
@@ -131,6 +140,40 @@ pub(crate) async fn transfer(
         TransferAnswer::UnknownTarget => Err(Error::invalid("to", "no queue, agent or allowed number of that name")),
         TransferAnswer::NotAllowed => Err(Error::invalid("to", "this number is not on the outbound allow-list")),
         TransferAnswer::TargetBusy => Err(Error::Conflict("that agent cannot take a call now".into())),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QueuesInput {
+    queues: Vec<String>,
+}
+
+/// `PUT /agents/{agent}/queues`: supervisors move agents between queues (a crisis line that
+/// needs hands), at once and until the next restart, which reads the configuration again.
+pub(crate) async fn set_agent_queues(
+    State(state): State<AppState>,
+    Auth(staff): Auth,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<QueuesInput>, JsonRejection>,
+) -> Result<StatusCode, Error> {
+    if !staff.may_supervise() {
+        return Err(Error::Forbidden);
+    }
+    let Path(agent) = path?;
+    let input = body?.0;
+    if input.queues.len() > 64 {
+        return Err(Error::invalid("queues", "at most 64 queues"));
+    }
+    let phone = state.phone().ok_or(Error::Unavailable)?;
+    let queues: Vec<String> = input.queues.iter().map(|queue| queue.trim().to_owned()).collect();
+    match phone.set_agent_queues(&agent, queues.clone()).await {
+        Ok(()) => {
+            tracing::info!(user.id = staff.user_id, agent, queues = ?queues, "agent moved between queues");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(unknown) if unknown == agent => Err(Error::NotFound),
+        Err(unknown) => Err(Error::invalid("queues", format!("no queue named {unknown}"))),
     }
 }
 

@@ -50,3 +50,16 @@ async fn transfers_are_for_the_agent_themselves_or_a_supervisor() {
     assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
     assert_eq!(send(&state, "POST", path, Some(&admin), Some(r#"{"queue":"x"}"#)).await.0, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn only_supervisors_move_agents_between_queues() {
+    let state = test_state().await;
+    let body = r#"{"queues":["crisis","general"]}"#;
+    let path = "/api/v1/agents/agent/queues";
+    let agent = token(&state, "agent").await;
+    let admin = token(&state, "admin").await;
+    // Not even the agent themselves: staffing is the supervisor's call.
+    assert_eq!(send(&state, "PUT", path, Some(&agent), Some(body)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&state, "PUT", path, Some(&admin), Some(body)).await.0, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(send(&state, "PUT", path, Some(&admin), Some(r#"{"queues":"crisis"}"#)).await.0, StatusCode::BAD_REQUEST);
+}
