@@ -68,6 +68,16 @@ pub trait PhoneControl: Send + Sync + 'static {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
+/// Supervisors and administrators command any agent's phone; a staff member only the agent
+/// with their own username.
+async fn may_command(state: &AppState, staff: &domain::Staff, agent: &str) -> Result<(), Error> {
+    if staff.may_supervise() {
+        return Ok(());
+    }
+    let own = state.store.user_by_username(agent).await?.is_some_and(|user| user.id == staff.user_id);
+    if own { Ok(()) } else { Err(Error::Forbidden) }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentStateInput {
@@ -84,12 +94,7 @@ pub(crate) async fn set_agent_state(
 ) -> Result<StatusCode, Error> {
     let Path(agent) = path?;
     let input = body?.0;
-    if !staff.may_supervise() {
-        let own = state.store.user_by_username(&agent).await?.is_some_and(|user| user.id == staff.user_id);
-        if !own {
-            return Err(Error::Forbidden);
-        }
-    }
+    may_command(&state, &staff, &agent).await?;
     let phone = state.phone().ok_or(Error::Unavailable)?;
     match phone.set_agent_state(&agent, input.state.trim()).await {
         StateChange::Done => {
@@ -122,12 +127,7 @@ pub(crate) async fn transfer(
     if to.is_empty() || to.len() > 64 {
         return Err(Error::invalid("to", "give a queue, an agent or a number, at most 64 characters"));
     }
-    if !staff.may_supervise() {
-        let own = state.store.user_by_username(&agent).await?.is_some_and(|user| user.id == staff.user_id);
-        if !own {
-            return Err(Error::Forbidden);
-        }
-    }
+    may_command(&state, &staff, &agent).await?;
     let phone = state.phone().ok_or(Error::Unavailable)?;
     match phone.transfer(&agent, to).await {
         TransferAnswer::Done => {
