@@ -23,6 +23,11 @@ pub fn announcement_texts() -> Vec<(String, String, String)> {
             "Не можем да ви се обадим на този номер. Моля, изчакайте.",
             "We cannot call you back on this number. Please hold.",
         ),
+        (
+            "transfer_failed",
+            "Номерът, към който ви прехвърляме, не отговаря. Връщаме ви на опашката, първи по ред.",
+            "The number we are transferring you to does not answer. You are back in the queue, first in line.",
+        ),
     ]
     .map(|(name, bg, en)| (name.to_owned(), bg.to_owned(), en.to_owned()));
     const BG: [&str; 9] = [

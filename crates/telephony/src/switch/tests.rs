@@ -124,7 +124,7 @@ impl Harness {
     }
 
     fn with_config(epoch_unix_ms: i64, config: Config) -> Harness {
-        let known_prompts: BTreeSet<String> = ["bg/position_1".to_owned()].into();
+        let known_prompts: BTreeSet<String> = ["bg/position_1".to_owned(), "bg/transfer_failed".to_owned()].into();
         let switch = Switch::new(
             &config,
             Params {
@@ -1587,6 +1587,7 @@ fn an_outside_number_that_does_not_answer_sends_the_caller_back_to_the_head_of_t
             013.000 127.0.0.1:5090 <- 486 Busy Here (INVITE)
             013.000   -> 127.0.0.1:5090 ACK sip:+359888999888@127.0.0.1:5090;user=phone
             013.000   media close l4
+            013.000   media play l2 t6 [bg/transfer_failed holdmusic]
             013.000   media open l5 c1 port 20006
             013.000   event agent agent2 ringing registered=true
             013.000   -> 127.0.0.1:5072 INVITE sip:agent2@127.0.0.1:5072

@@ -337,6 +337,17 @@ impl Switch {
         call.queued_at = Some(self.now);
         call.in_acd = true;
         let steps = call.steps.clone();
+        // The caller is told why the music goes on.
+        let prompt = format!("{}/transfer_failed", call.session.lang().code());
+        let mut items = Vec::new();
+        if self.known_prompts.contains(&prompt) {
+            items.push(PlayItem::Prompt(prompt));
+        }
+        items.push(PlayItem::HoldMusic);
+        let token = call.next_token;
+        call.next_token += 1;
+        let caller = call.caller_leg;
+        self.media(MediaCommand::Play { leg: caller, token, items });
         self.cancel_leg(outside.leg);
         self.acd_inputs.push_back(acd::engine::Input::CallArrived {
             call: acd::ids::CallId(call_id.0),
