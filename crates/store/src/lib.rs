@@ -119,8 +119,7 @@ impl Store {
     pub async fn open(location: &Location) -> Result<Store, Error> {
         let backend = match location {
             Location::SqliteFile(path) => {
-                let options = sqlite_options(path);
-                let pool = open_sqlite(&options).await?;
+                let pool = open_sqlite(path).await?;
                 migrate::sqlite(&pool).await?;
                 let readers = readers::Readers::open(path)?;
                 Backend::Sqlite(pool, Arc::new(readers))
@@ -340,8 +339,8 @@ impl Store {
     }
 }
 
-fn sqlite_options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new()
+async fn open_sqlite(path: &Path) -> Result<SqlitePool, Error> {
+    let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -349,17 +348,14 @@ fn sqlite_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("cache_size", "-32768")
-}
-
-async fn open_sqlite(options: &SqliteConnectOptions) -> Result<SqlitePool, Error> {
+        .pragma("cache_size", "-32768");
     SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)
         // No ping before handing out a connection: the database is a file in this process, so a
         // connection cannot go stale, and each ping is a round trip to the connection's thread.
         .test_before_acquire(false)
-        .connect_with(options.clone())
+        .connect_with(options)
         .await
         .map_err(Error::from_connect)
 }

@@ -77,57 +77,48 @@ impl Handle {
         });
     }
 
+    /// Sends the command `make` builds around a reply channel and waits for the answer;
+    /// `None` once the switch has stopped.
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(make(reply)).ok()?;
+        answer.await.ok()
+    }
+
     /// Pauses an agent for a reason (a break, training, admin work) or makes them available
     /// again (`None`); false when the agent is unknown or the switch has stopped.
     pub async fn set_agent_paused(&self, agent: &str, pause: Option<PauseCode>) -> bool {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::SetAgentPaused {
-            agent: agent.to_owned(),
-            pause,
-            reply,
-        };
-        if self.commands.send(command).is_err() {
-            return false;
-        }
-        answer.await.unwrap_or(false)
+        let agent = agent.to_owned();
+        self.ask(|reply| Command::SetAgentPaused { agent, pause, reply }).await.unwrap_or(false)
     }
 
     /// Transfers the call `agent` is talking on to `to` (a queue, a free agent or an allowed
     /// outside number), as a blind transfer from their phone would; `None` once the switch has
     /// stopped.
     pub async fn transfer(&self, agent: &str, to: &str) -> Option<Result<(), TransferRefused>> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Transfer { agent: agent.to_owned(), to: to.to_owned(), reply };
-        self.commands.send(command).ok()?;
-        answer.await.ok()
+        let (agent, to) = (agent.to_owned(), to.to_owned());
+        self.ask(|reply| Command::Transfer { agent, to, reply }).await
     }
 
     /// Moves `agent` to `queues` until the next restart; `Err` names the unknown agent or
     /// queue, `None` once the switch has stopped.
     pub async fn set_agent_queues(&self, agent: &str, queues: Vec<String>) -> Option<Result<(), String>> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::SetAgentQueues { agent: agent.to_owned(), queues, reply };
-        self.commands.send(command).ok()?;
-        answer.await.ok()
+        let agent = agent.to_owned();
+        self.ask(|reply| Command::SetAgentQueues { agent, queues, reply }).await
     }
 
     /// The live state; `None` once the switch has stopped.
     pub async fn snapshot(&self) -> Option<Snapshot> {
-        let (reply, answer) = oneshot::channel();
-        self.commands.send(Command::Snapshot { reply }).ok()?;
-        answer.await.ok()
+        self.ask(|reply| Command::Snapshot { reply }).await
     }
 
     /// Books a callback for later (an after-hours request), placed agent first when due;
     /// `Err` says why it was refused (no outbound gateway, a number not allowed, the switch
     /// stopped).
     pub async fn schedule_callback(&self, request: ScheduledCallback) -> Result<CallId, String> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || "the phone switch has stopped".to_owned();
-        self.commands
-            .send(Command::ScheduleCallback { request, reply })
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        self.ask(|reply| Command::ScheduleCallback { request, reply })
+            .await
+            .unwrap_or_else(|| Err("the phone switch has stopped".to_owned()))
     }
 
     /// Ends every call and stops the switch.

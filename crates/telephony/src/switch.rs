@@ -393,6 +393,21 @@ impl Call {
     }
 }
 
+impl AgentRt {
+    /// The ACD input that logs this agent (number `index`) in to their queues, or moves them.
+    fn login(&self, index: usize) -> acd::engine::Input {
+        acd::engine::Input::AgentLogin {
+            agent: acd::ids::AgentId(index as u32),
+            queues: self
+                .queues
+                .iter()
+                .map(|queue| acd::engine::QueueMembership { queue: acd::ids::QueueId(*queue as u32), priority: 0 })
+                .collect(),
+            skills: self.skills.clone(),
+        }
+    }
+}
+
 impl Leg {
     /// A leg whose media socket is still to be opened.
     fn new(call: CallId, role: LegRole, peer: Peer, queue: Option<usize>, now: u64) -> Leg {
@@ -871,17 +886,8 @@ impl Switch {
         agent.queues = wanted;
         tracing::info!(agent = %agent.username, queues = agent.queues.len(), "agent moved between queues");
         if agent.registered {
-            let queues = agent
-                .queues
-                .iter()
-                .map(|queue| acd::engine::QueueMembership { queue: acd::ids::QueueId(*queue as u32), priority: 0 })
-                .collect();
-            let skills = agent.skills.clone();
-            self.acd_inputs.push_back(acd::engine::Input::AgentLogin {
-                agent: acd::ids::AgentId(index as u32),
-                queues,
-                skills,
-            });
+            let login = agent.login(index);
+            self.acd_inputs.push_back(login);
         }
         self.settle();
         Ok(())
@@ -1104,21 +1110,9 @@ impl Switch {
                 continue;
             }
             let id = acd::ids::AgentId(index as u32);
-            let queues = agent
-                .queues
-                .iter()
-                .map(|queue| acd::engine::QueueMembership {
-                    queue: acd::ids::QueueId(*queue as u32),
-                    priority: 0,
-                })
-                .collect();
             tracing::info!(agent = %agent.username, registered, "agent phone registration changed");
             if registered {
-                self.acd_inputs.push_back(acd::engine::Input::AgentLogin {
-                    agent: id,
-                    queues,
-                    skills: agent.skills.clone(),
-                });
+                self.acd_inputs.push_back(agent.login(index));
                 self.acd_inputs
                     .push_back(acd::engine::Input::DeviceRegistered { agent: id });
             } else {

@@ -229,14 +229,7 @@ impl Switch {
         agent: usize,
         agent_leg: LegId,
     ) {
-        let Some(peer) = self
-            .outbound
-            .as_ref()
-            .map(|outbound| sip_proto::transaction::Peer {
-                transport: sip_proto::transaction::Transport::Udp,
-                addr: outbound.gateway,
-            })
-        else {
+        let Some(peer) = self.gateway_peer() else {
             return;
         };
         let citizen_leg = LegId(self.next_id());
@@ -275,9 +268,7 @@ impl Switch {
         let Some(call_id) = self.legs.get(&leg_id).map(|leg| leg.call) else {
             return;
         };
-        let ring = self.outbound.as_ref().map_or(30_000, |outbound| {
-            u64::try_from(outbound.ring_timeout.as_millis()).unwrap_or(u64::MAX)
-        });
+        let ring = self.outbound_ring_ms();
         let Some((number, codec)) = self
             .calls
             .get(&call_id)
@@ -287,7 +278,7 @@ impl Switch {
             self.forget_leg(leg_id);
             return;
         };
-        if !self.send_citizen_invite(leg_id, port, &number, codec) {
+        if !self.send_gateway_invite(leg_id, port, &number, codec) {
             if let Some(leg) = self.legs.get_mut(&leg_id) {
                 leg.state = LegState::Ended;
             }

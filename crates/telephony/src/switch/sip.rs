@@ -645,9 +645,22 @@ impl Switch {
         self.send_invite(leg_id, port, codec, target, to, from)
     }
 
-    /// Sends the INVITE of a callback's citizen leg through the outbound gateway; the number
-    /// was checked against the allow-list when the callback was taken.
-    pub(super) fn send_citizen_invite(
+    /// Where calls out go: the outbound gateway, when one is configured.
+    pub(super) fn gateway_peer(&self) -> Option<Peer> {
+        let outbound = self.outbound.as_ref()?;
+        Some(Peer { transport: Transport::Udp, addr: outbound.gateway })
+    }
+
+    /// How long a call out through the gateway rings before it counts as not answered.
+    pub(super) fn outbound_ring_ms(&self) -> u64 {
+        self.outbound
+            .as_ref()
+            .map_or(30_000, |outbound| u64::try_from(outbound.ring_timeout.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Sends the INVITE of a call out through the outbound gateway (a callback's citizen, a
+    /// transfer's outside number); the number was checked against the allow-list before.
+    pub(super) fn send_gateway_invite(
         &mut self,
         leg_id: LegId,
         port: u16,

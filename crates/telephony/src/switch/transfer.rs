@@ -22,9 +22,7 @@
 use sip_proto::header::NameAddr;
 use sip_proto::message::{Method, Request};
 use sip_proto::time::Time;
-use sip_proto::transaction::TransactionKey;
-
-use sip_proto::transaction::{Peer, Transport};
+use sip_proto::transaction::{Peer, TransactionKey};
 
 use super::{Leg, LegId, LegRole, LegState, MediaCommand, Phase, PlayItem, Switch};
 use crate::event::{CallId, Outcome, TransferRefused};
@@ -34,8 +32,8 @@ use crate::event::{CallId, Outcome, TransferRefused};
 enum TransferTo {
     Queue(usize),
     Agent(usize),
-    /// A number on the outbound allow-list.
-    Outside(String),
+    /// A number on the outbound allow-list, and the gateway that carries the call.
+    Outside { number: String, gateway: Peer },
 }
 
 /// A call's transfer to an outside number.
@@ -44,8 +42,6 @@ pub(super) struct Outside {
     pub(super) number: String,
     /// The leg to the gateway.
     pub(super) leg: LegId,
-    /// The queue to go back to if the number is not reached.
-    pub(super) back_to: Option<usize>,
     /// When ringing gives up.
     pub(super) dial_until: Option<u64>,
     /// Whether the number answered and is bridged to the caller.
@@ -143,7 +139,7 @@ impl Switch {
         let acd_target = match &target {
             TransferTo::Queue(queue) => acd::engine::TransferTarget::Queue(acd::ids::QueueId(*queue as u32)),
             TransferTo::Agent(to) => acd::engine::TransferTarget::Agent(acd::ids::AgentId(*to as u32)),
-            TransferTo::Outside(_) => acd::engine::TransferTarget::External,
+            TransferTo::Outside { .. } => acd::engine::TransferTarget::External,
         };
         Ok((target, acd_target))
     }
@@ -161,7 +157,8 @@ impl Switch {
             .outbound
             .as_ref()
             .is_some_and(|outbound| outbound.allow.iter().any(|pattern| pattern.matches(user)));
-        allowed.then(|| TransferTo::Outside(user.to_owned()))
+        let gateway = self.gateway_peer().filter(|_| allowed)?;
+        Some(TransferTo::Outside { number: user.to_owned(), gateway })
     }
 
     /// Whether an agent can take a transferred call now: logged in, not paused, phone
@@ -207,13 +204,12 @@ impl Switch {
             let kind = match &target {
                 TransferTo::Queue(_) => "queue",
                 TransferTo::Agent(_) => "agent",
-                TransferTo::Outside(_) => "outside number",
+                TransferTo::Outside { .. } => "outside number",
             };
             call.span.in_scope(|| tracing::info!(to = kind, "blind transfer"));
         }
         self.hang_up_leg(agent_leg);
         self.finish_agent_leg(agent_leg, Outcome::Transferred);
-        let gateway = self.outbound.as_ref().map(|outbound| Peer { transport: Transport::Udp, addr: outbound.gateway });
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
@@ -227,21 +223,19 @@ impl Switch {
         match target {
             TransferTo::Queue(queue) => call.queue = Some(queue),
             TransferTo::Agent(_) => {}
-            TransferTo::Outside(number) => {
-                // The ACD lets the call go (and the agent wrap up); the switch dials.
+            TransferTo::Outside { number, gateway } => {
+                // The ACD lets the call go (and the agent wrap up); the switch dials. The call
+                // keeps its queue to go back to if the number is not reached.
                 call.phase = Phase::Talking;
                 call.queued_at = None;
                 call.in_acd = false;
-                if let Some(gateway) = gateway {
-                    let leg = LegId(self.next_id());
-                    let Some(call) = self.calls.get_mut(&call_id) else {
-                        return;
-                    };
-                    call.outside = Some(Outside { number, leg, back_to: call.queue, dial_until: None, connected: false });
-                    let queue = call.queue;
-                    self.legs.insert(leg, Leg::new(call_id, LegRole::Outside, gateway, queue, now));
-                    self.media(MediaCommand::Open { leg, call: call_id });
+                let queue = call.queue;
+                let leg = LegId(self.next_id());
+                if let Some(call) = self.calls.get_mut(&call_id) {
+                    call.outside = Some(Outside { number, leg, dial_until: None, connected: false });
                 }
+                self.legs.insert(leg, Leg::new(call_id, LegRole::Outside, gateway, queue, now));
+                self.media(MediaCommand::Open { leg, call: call_id });
             }
         }
         let Some(call) = self.calls.get_mut(&call_id) else {
@@ -256,9 +250,7 @@ impl Switch {
             to: acd_target,
         });
     }
-}
 
-impl Switch {
     /// The outside leg's socket is open: dial the number through the gateway.
     pub(super) fn invite_outside(&mut self, leg_id: LegId, port: u16) {
         let Some(call_id) = self.legs.get(&leg_id).map(|leg| leg.call) else {
@@ -273,7 +265,7 @@ impl Switch {
             self.forget_leg(leg_id);
             return;
         };
-        if !self.send_citizen_invite(leg_id, port, &number, codec) {
+        if !self.send_gateway_invite(leg_id, port, &number, codec) {
             if let Some(leg) = self.legs.get_mut(&leg_id) {
                 leg.state = LegState::Ended;
             }
@@ -281,11 +273,7 @@ impl Switch {
             self.outside_failed(call_id, 503);
             return;
         }
-        let ring = self
-            .outbound
-            .as_ref()
-            .map_or(30_000, |outbound| u64::try_from(outbound.ring_timeout.as_millis()).unwrap_or(u64::MAX));
-        let until = self.now + ring;
+        let until = self.now + self.outbound_ring_ms();
         if let Some(outside) = self.calls.get_mut(&call_id).and_then(|call| call.outside.as_mut()) {
             outside.dial_until = Some(until);
         }
@@ -327,7 +315,7 @@ impl Switch {
             return;
         };
         call.span.in_scope(|| tracing::info!(status, "outside transfer failed: back to the queue"));
-        let Some(queue) = outside.back_to.or(call.queue) else {
+        let Some(queue) = call.queue else {
             self.cancel_leg(outside.leg);
             self.end_call(call_id, Outcome::Failed);
             return;
